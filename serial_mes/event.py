@@ -1,0 +1,321 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+import json
+import re
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .exceptions import EventAppendOnlyError
+
+EVENT_TYPES = [
+    ('object', "Object"),
+    ('aggregation', "Aggregation"),
+    ('association', "Association"),
+    ('transformation', "Transformation"),
+    ]
+ACTIONS = [
+    (None, ''),
+    ('add', "Add"),
+    ('observe', "Observe"),
+    ('delete', "Delete"),
+    ]
+# CBV 2.0 business steps and dispositions used by the processes in scope
+BIZ_STEPS = [
+    (None, ''),
+    ('commissioning', "Commissioning"),
+    ('receiving', "Receiving"),
+    ('storing', "Storing"),
+    ('picking', "Picking"),
+    ('assembling', "Assembling"),
+    ('inspecting', "Inspecting"),
+    ('packing', "Packing"),
+    ('shipping', "Shipping"),
+    ('installing', "Installing"),
+    ('removing', "Removing"),
+    ('repairing', "Repairing"),
+    ('replacing', "Replacing"),
+    ('disassembling', "Disassembling"),
+    ('decommissioning', "Decommissioning"),
+    ('destroying', "Destroying"),
+    ('returning', "Returning"),
+    ]
+DISPOSITIONS = [
+    (None, ''),
+    ('active', "Active"),
+    ('in_progress', "In Progress"),
+    ('in_transit', "In Transit"),
+    ('sellable_not_accessible', "Sellable, not Accessible"),
+    ('conformant', "Conformant"),
+    ('non_conformant', "Non Conformant"),
+    ('needs_replacement', "Needs Replacement"),
+    ('damaged', "Damaged"),
+    ('recalled', "Recalled"),
+    ('returned', "Returned"),
+    ('inactive', "Inactive"),
+    ('destroyed', "Destroyed"),
+    ('disposed', "Disposed"),
+    ('expected', "Expected"),
+    ]
+SOURCES = [
+    ('scan', "Scan"),
+    ('rfid', "RFID"),
+    ('asn', "ASN"),
+    ('manual', "Manual"),
+    ('system', "System"),
+    ]
+STATUSES = [
+    ('expected', "Expected"),
+    ('in_stock', "In Stock"),
+    ('in_wip', "In WIP"),
+    ('installed', "Installed"),
+    ('at_customer', "At Customer"),
+    ('in_transit', "In Transit"),
+    ('scrapped', "Scrapped"),
+    ]
+_OFFSET = re.compile(r'^[+-](0\d|1[0-4]):[0-5]\d$')
+
+
+def utc_offset(moment=None):
+    "The +HH:MM offset of the server's local time zone"
+    moment = moment or dt.datetime.now().astimezone()
+    offset = moment.utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = '-' if minutes < 0 else '+'
+    return '%s%02d:%02d' % (sign, abs(minutes) // 60, abs(minutes) % 60)
+
+
+class Event(ModelSQL, ModelView):
+    "Append-only record of what happened to a serial, shaped after EPCIS 2.0"
+    __name__ = 'serial_mes.event'
+    _rec_name = 'name'
+    name = fields.Function(fields.Char("Name"), 'get_name',
+        searcher='search_rec_name')
+    lot = fields.Many2One('stock.lot', "Serial", required=True,
+        ondelete='RESTRICT')
+    product = fields.Function(fields.Many2One('product.product', "Product",
+            context={
+                'company': Eval('company', -1),
+                }, depends={'company'}),
+        'get_product')
+    event_time = fields.DateTime("Event Time", required=True,
+        help="When it happened (stored in UTC).")
+    event_time_zone_offset = fields.Char("Time Zone Offset", required=True,
+        help="The offset of the local time where it happened, as +HH:MM.")
+    recorded_at = fields.DateTime("Recorded at", required=True, readonly=True)
+    event_type = fields.Selection(EVENT_TYPES, "Type", required=True)
+    action = fields.Selection(ACTIONS, "Action",
+        states={
+            'required': Eval('event_type') != 'transformation',
+            })
+    biz_step = fields.Selection(BIZ_STEPS, "Business Step")
+    disposition = fields.Selection(DISPOSITIONS, "Disposition")
+    read_point = fields.Reference("Read Point", selection='get_read_points')
+    location = fields.Many2One('stock.location', "Business Location",
+        ondelete='RESTRICT')
+    operator = fields.Many2One('company.employee', "Operator",
+        ondelete='RESTRICT')
+    source = fields.Selection(SOURCES, "Source", required=True)
+    origin = fields.Reference("Origin", selection='get_origins')
+    status_from = fields.Selection([(None, '')] + STATUSES, "Status from")
+    status_to = fields.Selection([(None, '')] + STATUSES, "Status to")
+    payload = fields.Text("Payload", help="Free JSON data.")
+    corrects = fields.Many2One('serial_mes.event', "Corrects",
+        ondelete='SET NULL', readonly=True,
+        help="The event this correction was recorded for.")
+    company = fields.Many2One('company.company', "Company", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.lot, Index.Range()),
+                    (t.event_time, Index.Range(order='DESC'))),
+                Index(t, (t.event_time, Index.Range())),
+                })
+        cls._order = [('event_time', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def default_event_time(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_event_time_zone_offset(cls):
+        return utc_offset()
+
+    @classmethod
+    def default_recorded_at(cls):
+        return dt.datetime.now()
+
+    @classmethod
+    def default_event_type(cls):
+        return 'object'
+
+    @classmethod
+    def default_action(cls):
+        return 'observe'
+
+    @classmethod
+    def default_source(cls):
+        return 'manual'
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @classmethod
+    def _get_read_points(cls):
+        return ['stock.location', 'production.work.center']
+
+    @classmethod
+    def get_read_points(cls):
+        return cls._model_selection(cls._get_read_points())
+
+    @classmethod
+    def _get_origins(cls):
+        return ['stock.move', 'stock.shipment.in', 'stock.shipment.out',
+            'stock.shipment.out.return', 'stock.shipment.in.return',
+            'stock.shipment.internal', 'production', 'stock.lot',
+            'serial_mes.event']
+
+    @classmethod
+    def get_origins(cls):
+        return cls._model_selection(cls._get_origins())
+
+    @staticmethod
+    def _model_selection(names):
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        models = IrModel.search([('name', 'in', names)])
+        return [(None, '')] + [(m.name, m.string) for m in models]
+
+    def get_name(self, name):
+        return '%s %s @ %s' % (
+            self.biz_step or self.event_type, self.lot.rec_name,
+            self.event_time.isoformat(' ', 'seconds'))
+
+    def get_product(self, name):
+        return self.lot.product.id
+
+    @classmethod
+    def validate_fields(cls, events, field_names):
+        super().validate_fields(events, field_names)
+        for event in events:
+            if ('event_time_zone_offset' in field_names
+                    and not _OFFSET.match(event.event_time_zone_offset or '')):
+                raise EventAppendOnlyError(gettext(
+                        'serial_mes.msg_event_bad_offset',
+                        offset=event.event_time_zone_offset))
+            if 'payload' in field_names and event.payload:
+                try:
+                    json.loads(event.payload)
+                except ValueError as exception:
+                    raise EventAppendOnlyError(gettext(
+                            'serial_mes.msg_event_bad_payload',
+                            error=str(exception)))
+
+    @classmethod
+    def _may_correct(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        user_id = Transaction().user
+        if user_id == 0:
+            return True
+        group_id = ModelData.get_id('serial_mes', 'group_serial_mes_admin')
+        return group_id in User.get_groups()
+
+    @classmethod
+    def _snapshot(cls, event):
+        return {k: str(v) if v is not None else None for k, v in (
+                ('event_time', event.event_time),
+                ('biz_step', event.biz_step),
+                ('disposition', event.disposition),
+                ('action', event.action),
+                ('read_point', event.read_point),
+                ('payload', event.payload),
+                )}
+
+    @classmethod
+    def _record_corrections(cls, events, what, values=None):
+        cls.create([{
+                    'lot': e.lot.id,
+                    'event_type': 'object',
+                    'action': 'observe',
+                    'source': 'manual',
+                    'company': e.company.id,
+                    'corrects': e.id if what == 'write' else None,
+                    'payload': json.dumps({
+                            'correction': what,
+                            'event': e.id,
+                            'before': cls._snapshot(e),
+                            'changes': {
+                                k: str(v) for k, v in (values or {}).items()},
+                            }),
+                    } for e in events])
+
+    @classmethod
+    def write(cls, *args):
+        if not cls._may_correct():
+            raise EventAppendOnlyError(gettext(
+                    'serial_mes.msg_event_append_only'))
+        actions = iter(args)
+        for events, values in zip(actions, actions):
+            cls._record_corrections(events, 'write', values)
+        super().write(*args)
+
+    @classmethod
+    def delete(cls, events):
+        if not cls._may_correct():
+            raise EventAppendOnlyError(gettext(
+                    'serial_mes.msg_event_append_only'))
+        cls._record_corrections(events, 'delete')
+        super().delete(events)
+
+    @classmethod
+    def copy(cls, events, default=None):
+        if not events:
+            return []
+        raise EventAppendOnlyError(gettext('serial_mes.msg_event_append_only'))
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('lot.rec_name',) + tuple(clause[1:])]
+
+    @classmethod
+    def bulk_values(cls, lot_ids, company_id, **values):
+        "Rows for a raw multi-row insert: the same columns create() writes"
+        now = dt.datetime.now()
+        base = {
+            'event_time': now,
+            'event_time_zone_offset': utc_offset(),
+            'recorded_at': now,
+            'event_type': 'object',
+            'action': 'observe',
+            'source': 'system',
+            'company': company_id,
+            'create_uid': Transaction().user,
+            'create_date': now,
+            }
+        base.update(values)
+        return [dict(base, lot=lot_id) for lot_id in lot_ids]
+
+    @classmethod
+    def insert_rows(cls, rows):
+        "Insert event rows with one statement per chunk (bulk paths)"
+        if not rows:
+            return
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = sorted(rows[0])
+        for i in range(0, len(rows), 1000):
+            chunk = rows[i:i + 1000]
+            cursor.execute(*table.insert(
+                    [getattr(table, c) for c in columns],
+                    [[r[c] for c in columns] for r in chunk]))
+
