@@ -42,11 +42,18 @@ STATUS_EVENT = {
 REMOVAL_STATUSES = {'scrapped', 'at_customer'}
 
 
-def biz_step_for(from_type, status_to):
-    if status_to == 'in_stock' and from_type == 'supplier':
-        return 'receiving', 'active'
-    if status_to == 'in_stock' and from_type == 'customer':
-        return 'receiving', 'returned'
+def biz_step_for(move, status_to):
+    from_type = move.from_location.type
+    if status_to == 'in_stock':
+        if from_type == 'supplier':
+            return 'receiving', 'active'
+        if from_type == 'customer':
+            return 'receiving', 'returned'
+        if from_type == 'production':
+            return 'assembling', 'active'
+        shipment = move.shipment
+        if shipment and shipment.__name__ == 'stock.shipment.out':
+            return 'picking', 'active'
     return STATUS_EVENT[status_to]
 
 
@@ -241,8 +248,11 @@ class Lot(metaclass=PoolMeta):
         moves, writing one event per change, in the same transaction."""
         pool = Pool()
         Event = pool.get('serial_mes.event')
+        Move = pool.get('stock.move')
         state = {}
         rows = []
+        # Fresh records: callers may hold instances read before the lot was set
+        moves = Move.browse([m.id for m in moves])
         moves = sorted((m for m in moves if m.lot and m.product.serial_rule),
             key=lambda m: (m.effective_date or dt.date.min, m.id))
         for move in moves:
@@ -265,8 +275,7 @@ class Lot(metaclass=PoolMeta):
             if (rule.history == 'creation_removal'
                     and new_status not in REMOVAL_STATUSES):
                 continue
-            biz_step, disposition = biz_step_for(
-                move.from_location.type, new_status)
+            biz_step, disposition = biz_step_for(move, new_status)
             rows.append({
                     'lot': lot.id,
                     'status_from': status,
@@ -311,8 +320,7 @@ class Lot(metaclass=PoolMeta):
                         [status, location, holder, transaction.user, now],
                         where=fields.SQL_OPERATORS['in'](
                             table.id, list(sub))))
-        if groups:
-            transaction.counter += 1
+        forget_cached(cls, list(state))
 
     @classmethod
     def receive_serials(cls, product, numbers, to_location, from_location,
@@ -471,6 +479,17 @@ class Lot(metaclass=PoolMeta):
                     'location': e.location.rec_name if e.location else None,
                     } for e in self.events[:events]],
             }
+
+
+def forget_cached(Model, ids):
+    "Drop the transaction's cached values of records written with raw SQL"
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        if Model.__name__ in cache:
+            records = cache[Model.__name__]
+            for id_ in ids:
+                records.pop(id_, None)
 
 
 def _sql_value(value):

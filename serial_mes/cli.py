@@ -1,0 +1,230 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""serial-mes: the command line of Serial MES.
+
+Every command that reads prints JSON with --json; exit status 0 on success,
+2 with a one-line error on stderr for bad input."""
+import argparse
+import json
+import os
+import sys
+
+from . import gs1
+
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    "Bad input: printed as one line on stderr, exit status 2"
+
+
+def _database_arguments(parser, default_name='serial_mes'):
+    parser.add_argument('--database-uri', metavar='URI',
+        help="sqlite:// (default, files under ./var/db) or postgresql:///; "
+        "default $TRYTOND_DATABASE_URI")
+    parser.add_argument('--database', '-d', metavar='NAME',
+        default=os.environ.get('SERIAL_MES_DATABASE', default_name),
+        help="database name (default %(default)s)")
+
+
+def _print_json(value):
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write('\n')
+
+
+def cmd_barcode_parse(args):
+    try:
+        barcode = gs1.parse_barcode(args.text, plain=args.plain)
+    except gs1.BarcodeError as exception:
+        raise CommandError(str(exception))
+    result = barcode.as_dict()
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            if value not in (None, {}, ''):
+                print('%s: %s' % (key, value))
+
+
+def cmd_demo(args):
+    from . import database
+    from .demo import Demo, load_data, setup_company
+    uri = database.configure(args.database_uri)
+    name = args.database
+    print("Serial MES demo: database %r on %s" % (name, uri.split('//')[0]))
+    database.drop(name)
+    print("- activating serial_mes, serial_mes_rfid, serial_mes_passport "
+        "and their dependencies (takes a minute)")
+    database.create(name, password=args.admin_password)
+    data = load_data()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(name)
+    with Transaction().start(name, 0):
+        setup_company(pool, data)
+        ConfigItem = pool.get('ir.module.config_wizard.item')
+        ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
+    with database.session(name) as pool:
+        summary = Demo(pool, data).run()
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        path = os.path.join(args.out, 'demo-summary.json')
+        with open(path, 'w', encoding='utf-8') as file:
+            json.dump(summary, file, indent=2, default=str)
+        print("- wrote %s" % path)
+    print("\nSerials per product (SII = in inventory, SNII = not):")
+    for code, counts in summary['serials_by_product'].items():
+        print("  %-10s SII %3d   SNII %3d" % (code, counts['sii'],
+                counts['snii']))
+    print("Serials per status: %s" % ', '.join(
+            '%s %d' % item for item in sorted(
+                summary['serials_by_status'].items())))
+    unit = summary['shipped_unit']
+    print("\n%s (%s) is %s, held by %s; its history:" % (
+            unit['number'], unit['product'], unit['status'], unit['holder']))
+    for event in reversed(unit['events']):
+        print("  %s  %-13s %s -> %s at %s" % (
+                event['event_time'][:19], event['biz_step'],
+                event['status_from'] or '-', event['status_to'],
+                event['location'] or '-'))
+    print("\nLog in to the web client with 'serial-mes serve -d %s' "
+        "(user admin, password %s)." % (name, args.admin_password))
+
+
+def cmd_serve(args):
+    from . import database, server
+    database.configure(args.database_uri)
+    server.serve(args.database, host=args.host, port=args.port)
+
+
+def _product(pool, code):
+    Product = pool.get('product.product')
+    products = Product.search([('code', '=', code)], limit=1)
+    if not products:
+        products = Product.search_gtin(gs1.normalize_gtin(code)) if (
+            code.isdigit()) else []
+    if not products:
+        raise CommandError("unknown product %r (give its code or GTIN)"
+            % code)
+    return products[0]
+
+
+def _with_service(args, function):
+    """Run function(pool) in a session; user errors become CommandError
+    and roll the transaction back"""
+    from trytond.exceptions import UserError
+
+    from . import database
+    database.configure(args.database_uri)
+    if not database.exists(args.database):
+        raise CommandError("database %r does not exist (run 'serial-mes "
+            "demo' or give --database)" % args.database)
+    try:
+        with database.session(args.database) as pool:
+            return function(pool)
+    except UserError as exception:
+        raise CommandError(exception.message)
+
+
+def cmd_serial_create(args):
+    from .stock import expand_range
+
+    def create(pool):
+        Lot = pool.get('stock.lot')
+        product = _product(pool, args.product)
+        numbers = args.number or None
+        if args.range:
+            numbers = expand_range(*args.range)
+        lots = Lot.create_serials(product, numbers=numbers,
+            count=args.count, source='manual')
+        return [l.number for l in lots]
+    if not (args.number or args.count or args.range):
+        raise CommandError("give --count N, --range FROM TO or numbers")
+    numbers = _with_service(args, create)
+    if args.json:
+        _print_json({'product': args.product, 'created': numbers})
+    else:
+        print('\n'.join(numbers))
+
+
+def cmd_serial_show(args):
+    def show(pool):
+        Lot = pool.get('stock.lot')
+        product = _product(pool, args.product) if args.product else None
+        return Lot.find_serial(args.serial, product=product).as_json(
+            events=args.events)
+    result = _with_service(args, show)
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            print('%s: %s' % (key, value))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog='serial-mes',
+        description="Serial-number track and trace on Tryton.")
+    commands = parser.add_subparsers(dest='command', required=True)
+
+    demo = commands.add_parser('demo', help="build and run the demo")
+    _database_arguments(demo, default_name='demo')
+    demo.add_argument('--out', metavar='DIR',
+        help="also write demo-summary.json into DIR")
+    demo.add_argument('--admin-password', default='admin')
+    demo.set_defaults(func=cmd_demo)
+
+    serve = commands.add_parser('serve',
+        help="serve the web client and the shop-floor pages")
+    _database_arguments(serve, default_name='demo')
+    serve.add_argument('--port', type=int, default=8000)
+    serve.add_argument('--host', default='127.0.0.1')
+    serve.set_defaults(func=cmd_serve)
+
+    serial = commands.add_parser('serial', help="create and show serials")
+    serial_commands = serial.add_subparsers(dest='serial_command',
+        required=True)
+    create = serial_commands.add_parser('create', help="create serials")
+    _database_arguments(create, default_name='demo')
+    create.add_argument('product', help="product code or GTIN")
+    create.add_argument('number', nargs='*',
+        help="numbers typed or scanned (default: from the sequence)")
+    create.add_argument('--count', type=int)
+    create.add_argument('--range', nargs=2, metavar=('FROM', 'TO'))
+    create.add_argument('--json', action='store_true')
+    create.set_defaults(func=cmd_serial_create)
+    show = serial_commands.add_parser('show',
+        help="status, location, aliases and last events of a serial")
+    _database_arguments(show, default_name='demo')
+    show.add_argument('serial', help="serial number or any alias")
+    show.add_argument('--product', help="product code or GTIN")
+    show.add_argument('--events', type=int, default=10)
+    show.add_argument('--json', action='store_true')
+    show.set_defaults(func=cmd_serial_show)
+
+    barcode = commands.add_parser('barcode', help="GS1 barcodes")
+    barcode_commands = barcode.add_subparsers(dest='barcode_command',
+        required=True)
+    parse = barcode_commands.add_parser('parse',
+        help="interpret a scan: GS1 element string or Digital Link")
+    parse.add_argument('text')
+    parse.add_argument('--plain', action='store_true',
+        help="accept text that is not GS1 as kind 'plain'")
+    parse.add_argument('--json', action='store_true')
+    parse.set_defaults(func=cmd_barcode_parse)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CommandError as exception:
+        message = ' '.join(str(exception).split())
+        sys.stderr.write('serial-mes: error: %s\n' % message)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,106 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Database selection, creation and sessions for the command line."""
+import argparse
+import os
+import tempfile
+from contextlib import contextmanager
+
+MODULES = ['serial_mes', 'serial_mes_rfid', 'serial_mes_passport']
+DEFAULT_NAME = 'serial_mes'
+
+
+def var_dir():
+    return os.path.abspath(os.environ.get('SERIAL_MES_VAR', 'var'))
+
+
+def configure(uri=None, path=None):
+    """Point trytond at uri (default: $TRYTOND_DATABASE_URI or SQLite under
+    ./var/db) and return the effective URI."""
+    from trytond.config import config
+    uri = uri or os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
+    path = os.path.abspath(path or os.environ.get('TRYTOND_DATABASE__PATH')
+        or os.path.join(var_dir(), 'db'))
+    os.makedirs(path, exist_ok=True)
+    config.set('database', 'uri', uri)
+    config.set('database', 'path', path)
+    os.environ['TRYTOND_DATABASE_URI'] = uri
+    return uri
+
+
+def exists(name):
+    from trytond import backend
+    return name in backend.Database(name).list() if _is_postgresql() else (
+        os.path.exists(_sqlite_path(name)))
+
+
+def _is_postgresql():
+    from trytond import backend
+    return backend.name == 'postgresql'
+
+
+def _sqlite_path(name):
+    from trytond.config import config
+    return os.path.join(config.get('database', 'path'), name + '.sqlite')
+
+
+def drop(name):
+    from trytond import backend
+    from trytond.transaction import Transaction
+    if not exists(name):
+        return
+    if _is_postgresql():
+        with Transaction().start(
+                None, 0, close=True, autocommit=True) as transaction:
+            backend.Database.drop(transaction.connection, name)
+    else:
+        os.remove(_sqlite_path(name))
+
+
+def create(name, password='admin', email='admin@example.com',
+        modules=MODULES):
+    """Create database name with modules activated and an admin user"""
+    from trytond import admin, backend
+    from trytond.transaction import Transaction
+    if _is_postgresql():
+        with Transaction().start(
+                None, 0, close=True, autocommit=True) as transaction:
+            backend.Database.create(transaction.connection, name)
+    else:
+        open(_sqlite_path(name), 'a').close()
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        passfile.write(password)
+        passfile.flush()
+        previous = os.environ.get('TRYTONPASSFILE')
+        os.environ['TRYTONPASSFILE'] = passfile.name
+        try:
+            admin.run(argparse.Namespace(
+                    database_names=[name], update=['ir'] + list(modules),
+                    email=email, activatedeps=True, languages=[],
+                    update_modules_list=False, indexes=True,
+                    password=False, reset_password=False, hostname=None,
+                    test_email=None, validate=None,
+                    validate_percentage=None, export_translations=False))
+        finally:
+            if previous is None:
+                del os.environ['TRYTONPASSFILE']
+            else:
+                os.environ['TRYTONPASSFILE'] = previous
+
+
+@contextmanager
+def session(name, login='admin', readonly=False):
+    """A transaction as user login with the user's company in context;
+    committed when the block ends without error."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pool = Pool(name)
+    pool.init()
+    with Transaction().start(name, 0, readonly=readonly) as transaction:
+        User = pool.get('res.user')
+        user, = User.search([('login', '=', login)], limit=1)
+        user_id = user.id
+    with Transaction().start(name, user_id, readonly=readonly) as transaction:
+        User = pool.get('res.user')
+        with transaction.set_context(User.get_preferences(context_only=True)):
+            yield pool
