@@ -441,13 +441,14 @@ class Barcode:
         return _build_digital_link(self.ais)
 
     def as_dict(self) -> dict:
+        expiry = self.expiry
         result = {
             "kind": self.kind,
             "ais": dict(self.ais),
             "gtin": self.gtin,
             "serial": self.serial,
             "lot": self.lot,
-            "expiry": self.expiry.isoformat() if self.expiry else None,
+            "expiry": expiry.isoformat() if expiry else None,
             "digital_link": self.digital_link,
         }
         if self.kind == "plain":
@@ -670,7 +671,8 @@ def _check_path_ais(pairs: list[tuple[str, str]]) -> None:
     sequences = _DL_QUALIFIERS[key]
     for ai in qualifiers:
         if ai not in _AIS:
-            raise BarcodeError(f"unknown AI {_show(ai)} in the Digital Link path")
+            raise BarcodeError(
+                f"unknown AI {_show(ai)} in the Digital Link path")
         if not any(ai in sequence for sequence in sequences):
             raise BarcodeError(
                 f"AI ({ai}) is not a key qualifier of ({key}) and cannot be "

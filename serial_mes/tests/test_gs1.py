@@ -12,7 +12,9 @@ from serial_mes.gs1 import (
     CSET82, GS, MAX_INPUT_LENGTH, Barcode, BarcodeError, element_string,
     gtin_check_digit, is_cset82, normalize_gtin, parse_barcode)
 
-# Two-digit years depend on the reference date: fix it.
+# Two-digit years depend on the reference date: fix it.  Hypothesis keeps
+# no example database, so the tests leave nothing behind.
+_SETTINGS = settings(deadline=None, database=None)
 TODAY = datetime.date(2025, 6, 1)
 GTIN = "09506000134352"
 SSCC = "106141412345678908"
@@ -226,6 +228,15 @@ def test_as_dict_keeps_none_values():
         "(414)9506000134353", r"AI \(414\): check digit 3 is wrong",
         id="GLN-check-digit"),
     pytest.param(
+        "(8006)095060001343530102", r"AI \(8006\): check digit 3 is wrong",
+        id="ITIP-check-digit"),
+    pytest.param(
+        "(253)9506000134353ABC", r"AI \(253\): check digit 3 is wrong",
+        id="GDTI-check-digit"),
+    pytest.param(
+        "(8017)106141412345678907", r"AI \(8017\): check digit 7 is wrong",
+        id="GSRN-check-digit"),
+    pytest.param(
         "]E09506000134353", r"GTIN: check digit 3 is wrong", id="EAN-13"),
     pytest.param(
         f"]C101{GTIN}21AB C", r"AI \(21\): character ' ' is not allowed",
@@ -387,6 +398,7 @@ def test_non_text_is_refused(value):
     ("https://example.com/2024/01/15/article",
         "https://example.com/2024/01/15/article"),
     ("(1) first", "(1) first"),
+    ("https://id.gs1.org/01/ABC", "https://id.gs1.org/01/ABC"),
 ])
 def test_not_gs1_is_plain_only_on_request(text, plain_text):
     with pytest.raises(BarcodeError, match=r"not GS1 data"):
@@ -412,6 +424,8 @@ def test_not_gs1_is_plain_only_on_request(text, plain_text):
     (f"abc{GS}def", r"unknown AI"),
     ("https://id.gs1.org/01/09506000134353", r"check digit"),
     (f"]Q1https://id.gs1.org/01/{GTIN}/21/X/10/L", r"out of order"),
+    ("https://id.gs1.org/01/0950600013435X", r"not allowed"),
+    ("https://example.com/8004/1234#5", r"contains '#'"),
     ("]E01234", r"EAN/UPC"),
 ])
 def test_broken_gs1_is_refused_even_when_plain(text, message):
@@ -531,13 +545,13 @@ def _parses_or_refuses(text):
         barcode.as_dict()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(_SETTINGS, max_examples=300)
 @given(st.text(max_size=300))
 def test_any_text_parses_or_is_refused(text):
     _parses_or_refuses(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(_SETTINGS, max_examples=300)
 @given(st.binary(max_size=300).map(lambda data: data.decode("latin-1")))
 def test_any_bytes_parse_or_are_refused(text):
     _parses_or_refuses(text)
@@ -572,13 +586,13 @@ def _near_valid_barcodes(draw):
     return form + separator.join(ai + value for ai, value in elements)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(_SETTINGS, max_examples=500)
 @given(_near_valid_barcodes())
 def test_near_valid_barcodes_parse_or_are_refused(text):
     _parses_or_refuses(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(_SETTINGS, max_examples=300)
 @given(_gtins(), _SERIALS)
 def test_gtin_and_serial_round_trip(gtin, serial):
     text = element_string([("01", gtin), ("21", serial)])
