@@ -203,7 +203,7 @@ class Lot(metaclass=PoolMeta):
                         'serial_mes.msg_serial_duplicate_input',
                         number=number))
             seen.add(number)
-        for sub in grouped_slice(numbers):
+        for sub in grouped_slice(numbers, in_max()):
             existing = cls.search([
                     ('product', '=', product.id),
                     ('number', 'in', list(sub)),
@@ -313,7 +313,7 @@ class Lot(metaclass=PoolMeta):
                     holder.id if holder else None)].append(lot_id)
         now = dt.datetime.now()
         for (status, location, holder), lot_ids in groups.items():
-            for sub in grouped_slice(lot_ids):
+            for sub in grouped_slice(lot_ids, in_max()):
                 cursor.execute(*table.update(
                         [table.status, table.current_location, table.holder,
                             table.write_uid, table.write_date],
@@ -333,6 +333,7 @@ class Lot(metaclass=PoolMeta):
         pool = Pool()
         Move = pool.get('stock.move')
         Event = pool.get('serial_mes.event')
+        Company = pool.get('company.company')
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         numbers = list(numbers)
@@ -353,30 +354,41 @@ class Lot(metaclass=PoolMeta):
                         lot_table.create_uid, lot_table.create_date],
                     [[n, product.id, True, product.default_uom.id, 1,
                             'in_stock', to_location.id, user, now]
-                        for n in sub],
-                    returning=[lot_table.id]))
-            lot_ids.extend(r[0] for r in cursor)
+                        for n in sub]))
+            # (product, number) is unique: read the new ids back portably
+            cursor.execute(*lot_table.select(lot_table.id, lot_table.number,
+                    where=(lot_table.product == product.id)
+                    & fields.SQL_OPERATORS['in'](lot_table.number, sub)))
+            ids = dict((number, id_) for id_, number in cursor)
+            lot_ids.extend(ids[n] for n in sub)
 
-        template = Move(
-            product=product, unit=product.default_uom, quantity=1,
-            from_location=from_location, to_location=to_location,
-            effective_date=date, planned_date=date, company=company_id,
-            state='done', origin=origin)
-        template.on_change_product()
+        company = Company(company_id)
+        template = Move(**Move.default_get(list(Move._fields),
+                with_rec_name=False))
+        template.product = product
+        template.unit = product.default_uom
+        template.quantity = 1
+        template.from_location = from_location
+        template.to_location = to_location
+        template.effective_date = date
+        template.company = company
+        template.origin = origin
+        if template.on_change_with_unit_price_required():
+            template.unit_price = product.cost_price
+            template.currency = company.currency
         values = template._save_values()
         values.update({
                 'internal_quantity': 1.0,
                 'state': 'done',
+                'cost_price': product.cost_price,
                 'create_uid': user,
                 'create_date': now,
                 })
-        if getattr(template, 'cost_price', None) is None and (
-                'cost_price' in Move._fields):
-            values['cost_price'] = product.cost_price
         move_table = Move.__table__()
         columns = sorted(k for k in values
-            if k in Move._fields and hasattr(Move._fields[k], 'sql_type')
-            and not isinstance(Move._fields[k], fields.Function))
+            if k != 'lot' and k in Move._fields
+            and not isinstance(Move._fields[k], fields.Function)
+            and Move._fields[k].sql_type() is not None)
         for sub in grouped_slice(lot_ids, 1000):
             cursor.execute(*move_table.insert(
                     [getattr(move_table, c) for c in columns]
@@ -479,6 +491,10 @@ class Lot(metaclass=PoolMeta):
                     'location': e.location.rec_name if e.location else None,
                     } for e in self.events[:events]],
             }
+
+
+def in_max():
+    return Transaction().database.IN_MAX
 
 
 def forget_cached(Model, ids):

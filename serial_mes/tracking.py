@@ -194,16 +194,29 @@ class Template(metaclass=PoolMeta):
     def search_tracking(cls, name, clause):
         pool = Pool()
         Rule = pool.get('serial_mes.tracking.rule')
+        Category = pool.get('product.category')
         _, operator, value = clause[:3]
-        rules = Rule.search([('tracking', operator, value)])
+        values = set(value if isinstance(value, (list, tuple)) else [value])
+        if operator in {'!=', 'not in'}:
+            values = {t for t, _ in TRACKING} - values
+        elif operator not in {'=', 'in'}:
+            raise ValueError("unsupported operator %r" % operator)
+        rule_ids = [r.id for r in Rule.search([
+                    ('tracking', 'in', list(values)),
+                    ('active', 'in', [True, False]),
+                    ])]
+        # Categories are few: resolve their inherited rules in Python
+        categories = Category.search([])
+        effective = {c.id: c.get_tracking_rule() for c in categories}
+        matching = [c for c, r in effective.items() if r and r.id in rule_ids]
+        ruled = [c for c, r in effective.items() if r]
         domain = ['OR',
-            ('tracking_rule', 'in', [r.id for r in rules]),
-            [('tracking_rule', '=', None),
-                ('categories.tracking_rule', 'in', [r.id for r in rules])],
+            ('tracking_rule', 'in', rule_ids),
+            [('tracking_rule', '=', None), ('categories', 'in', matching)],
             ]
-        if 'none' in (value if isinstance(value, (list, tuple)) else [value]):
+        if 'none' in values:
             domain.append([('tracking_rule', '=', None),
-                    ('categories.tracking_rule', '=', None)])
+                    ('categories', 'not in', ruled)])
         return domain
 
 

@@ -1,0 +1,75 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Fixtures shared by the serial_mes tests"
+from decimal import Decimal
+
+from trytond.pool import Pool
+
+
+def create_rule(name="Serial", sequence=True, **values):
+    pool = Pool()
+    Rule = pool.get('serial_mes.tracking.rule')
+    Sequence = pool.get('ir.sequence')
+    ModelData = pool.get('ir.model.data')
+    if sequence and 'sequence' not in values:
+        values['sequence'], = Sequence.create([{
+                    'name': name,
+                    'sequence_type': ModelData.get_id(
+                        'stock_lot', 'sequence_type_stock_lot'),
+                    'prefix': 'SN',
+                    'padding': 4,
+                    }])
+        values['sequence'] = values['sequence'].id
+    rule, = Rule.create([dict({'name': name}, **values)])
+    return rule
+
+
+def create_product(name="Part", code=None, rule=None, category=None,
+        gtin=None):
+    pool = Pool()
+    Template = pool.get('product.template')
+    Product = pool.get('product.product')
+    Uom = pool.get('product.uom')
+    unit, = Uom.search([('symbol', '=', 'u')], limit=1)
+    template, = Template.create([{
+                'name': name,
+                'code': code,
+                'type': 'goods',
+                'default_uom': unit.id,
+                'list_price': Decimal('10'),
+                'tracking_rule': rule.id if rule else None,
+                'categories': [('add', [category.id])] if category else [],
+                }])
+    product, = Product.create([{
+                'template': template.id,
+                'cost_price': Decimal('5'),
+                'identifiers': [('create', [{
+                                'type': 'ean', 'code': gtin}])] if gtin else [],
+                }])
+    return product
+
+
+def locations():
+    pool = Pool()
+    Location = pool.get('stock.location')
+    result = {}
+    for type_ in ['supplier', 'customer', 'lost_found', 'warehouse',
+            'production']:
+        result[type_], = Location.search([('type', '=', type_)], limit=1)
+    result['storage'] = result['warehouse'].storage_location
+    result['input'] = result['warehouse'].input_location
+    return result
+
+
+def move(product, from_location, to_location, lot=None, quantity=1,
+        company=None):
+    pool = Pool()
+    Move = pool.get('stock.move')
+    move = Move(product=product, quantity=quantity,
+        unit=product.default_uom, from_location=from_location,
+        to_location=to_location, lot=lot, company=company)
+    if from_location.type == 'supplier' or to_location.type == 'customer':
+        move.unit_price = Decimal('5')
+        move.currency = company.currency
+    move.save()
+    return move
