@@ -7,6 +7,7 @@ from collections import defaultdict
 from sql import Literal
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
@@ -494,7 +495,7 @@ class Lot(metaclass=PoolMeta):
 
 
 def in_max():
-    return Transaction().database.IN_MAX
+    return backend.MAX_QUERY_PARAMS
 
 
 def forget_cached(Model, ids):
