@@ -4,7 +4,6 @@ import datetime as dt
 import json
 from collections import defaultdict
 
-from sql import Literal
 from sql.aggregate import Count
 
 from trytond import backend
@@ -414,11 +413,11 @@ class Lot(metaclass=PoolMeta):
         """{product_id: {'sii': n, 'snii': n}} with one grouped query"""
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        where = Literal(True)
+        where = None
         if product_ids:
-            where &= fields.SQL_OPERATORS['in'](table.product, product_ids)
+            where = fields.SQL_OPERATORS['in'](table.product, product_ids)
         cursor.execute(*table.select(table.product, table.status,
-                Count(Literal('*')), where=where,
+                Count(table.id), where=where,
                 group_by=[table.product, table.status]))
         result = defaultdict(lambda: {'sii': 0, 'snii': 0})
         for product_id, status, count in cursor:
