@@ -1,0 +1,132 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"The serial-mes command line against the demo database"
+import json
+
+import pytest
+
+GS = '\x1d'
+
+
+def test_demo_prints_a_summary(demo_db):
+    out = demo_db.demo_output
+    assert 'received 36 serials' in out
+    assert 'shipped PC-PRO-00001 to Contoso Retail' in out
+    assert 'PC-PRO-00001 ([PC-PRO] Desktop PC Northwind Pro) is at_customer' \
+        in out
+
+
+def test_serial_show_by_number_and_alias(demo_db):
+    shown = json.loads(demo_db('serial', 'show', 'PC-PRO-00001', '--json',
+            check=True).stdout)
+    assert shown['status'] == 'at_customer'
+    assert shown['inventory'] == 'SNII'
+    assert shown['holder'] == 'Contoso Retail'
+    assert [e['biz_step'] for e in shown['events']] == [
+        'shipping', 'picking', 'assembling', 'commissioning']
+
+    by_mac = json.loads(demo_db('serial', 'show', '00:1B:21:3A:4F:5C',
+            '--json', check=True).stdout)
+    assert by_mac['number'] == 'PC-PRO-00002'
+    assert by_mac['status'] == 'in_stock'
+    assert by_mac['inventory'] == 'SII'
+
+
+def test_serial_show_unknown(demo_db):
+    result = demo_db('serial', 'show', 'NO-SUCH-SERIAL', '--json')
+    assert result.returncode == 2
+    assert result.stdout == ''
+    assert result.stderr.count('\n') == 1
+    assert 'NO-SUCH-SERIAL' in result.stderr
+
+
+def test_serial_create_sequence_typed_and_refusals(demo_db):
+    created = json.loads(demo_db('serial', 'create', 'SSD-1TB',
+            '--count', '3', '--json', check=True).stdout)['created']
+    assert len(created) == 3
+    assert all(n.startswith('SSD-1TB-') for n in created)
+    for number in created:
+        shown = json.loads(demo_db('serial', 'show', number, '--json',
+                check=True).stdout)
+        assert shown['status'] == 'expected'
+
+    # by GTIN, typed numbers
+    typed = json.loads(demo_db('serial', 'create', '9506000140131',
+            'SSD-T0001', 'SSD-T0002', '--json', check=True).stdout)
+    assert typed['created'] == ['SSD-T0001', 'SSD-T0002']
+
+    for args, reason in [
+            (['SSD-1TB', 'SSD-T0003', 'bad serial'], 'does not match'),
+            (['SSD-1TB', 'SSD-T0004', 'SSD-T0001'], 'already exists'),
+            (['SSD-1TB', 'SSD-T0005', 'SSD-T0005'], 'given twice'),
+            (['NO-SUCH-PRODUCT', 'X1'], 'unknown product'),
+            (['SCR-M3', 'SCREW-1'], 'not tracked'),
+            (['SSD-1TB', '--range', 'SSD-T0010', 'SSD-T0001'], 'not a range'),
+            ]:
+        result = demo_db('serial', 'create', *args)
+        assert result.returncode == 2, args
+        assert reason in result.stderr, (args, result.stderr)
+        assert result.stderr.count('\n') == 1
+    # all or nothing: the good numbers of refused calls were not created
+    for number in ['SSD-T0003', 'SSD-T0004', 'SSD-T0005']:
+        assert demo_db('serial', 'show', number).returncode == 2
+
+
+def test_serial_create_range(demo_db):
+    created = json.loads(demo_db('serial', 'create', 'CASE-MID', '--range',
+            'CASE-R0098', 'CASE-R0102', '--json', check=True).stdout)
+    assert created['created'] == [
+        'CASE-R0098', 'CASE-R0099', 'CASE-R0100', 'CASE-R0101', 'CASE-R0102']
+
+
+def test_unknown_database(demo_db):
+    result = demo_db('serial', 'show', 'X', '--database', 'no_such_db',
+        database=False)
+    assert result.returncode == 2
+    assert 'does not exist' in result.stderr
+
+
+@pytest.mark.parametrize('text, expected', [
+        (']C101095060001343521710123121ABC' + GS + '10LOT7', {
+                'kind': 'gs1', 'gtin': '09506000134352', 'serial': 'ABC',
+                'lot': 'LOT7', 'expiry': '2010-12-31'}),
+        ('https://example.com/shop/01/09506000134352/21/A%2FB?17=261231', {
+                'kind': 'digital_link', 'serial': 'A/B',
+                'expiry': '2026-12-31'}),
+        ('(01) 09506000134352 (21) 0001', {'serial': '0001'}),
+        ])
+def test_barcode_parse(demo_db, text, expected):
+    result = demo_db('barcode', 'parse', text, '--json', database=False,
+        check=True)
+    parsed = json.loads(result.stdout)
+    for key, value in expected.items():
+        assert parsed[key] == value, key
+    assert parsed['digital_link'].startswith(
+        'https://id.gs1.org/01/09506000134352/')
+
+
+@pytest.mark.parametrize('text, reason', [
+        (']C10109506000134353', 'check digit'),
+        (']C10109506000134352' + '21AB#C', '21'),
+        (']C101095060001343521ABC10LOT', None),
+        ('(99)X(01)09506000134352(00)123', None),
+        ('(21)ABC', '21'),
+        (']d1hello', 'not GS1'),
+        ('x' * 5000, '4096'),
+        ])
+def test_barcode_parse_refuses(demo_db, text, reason):
+    result = demo_db('barcode', 'parse', text, '--json', database=False)
+    assert result.returncode == 2
+    assert result.stdout == ''
+    assert result.stderr.count('\n') == 1
+    if reason:
+        assert reason in result.stderr
+
+
+def test_barcode_parse_plain(demo_db):
+    result = demo_db('barcode', 'parse', ']d1hello', '--plain', '--json',
+        database=False, check=True)
+    assert json.loads(result.stdout)['kind'] == 'plain'
+    broken = demo_db('barcode', 'parse', ']C10109506000134353', '--plain',
+        database=False)
+    assert broken.returncode == 2
