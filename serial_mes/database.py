@@ -29,9 +29,15 @@ def configure(uri=None, path=None):
 
 
 def exists(name):
-    from trytond import backend
-    return name in backend.Database(name).list() if _is_postgresql() else (
-        os.path.exists(_sqlite_path(name)))
+    from trytond.transaction import Transaction
+    if not _is_postgresql():
+        return os.path.exists(_sqlite_path(name))
+    with Transaction().start(
+            None, 0, close=True, autocommit=True) as transaction:
+        cursor = transaction.connection.cursor()
+        cursor.execute('SELECT 1 FROM pg_database WHERE datname = %s',
+            (name,))
+        return bool(cursor.fetchone())
 
 
 def _is_postgresql():
@@ -94,8 +100,11 @@ def session(name, login='admin', readonly=False):
     committed when the block ends without error."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
+    # Pool(name) registers an empty pool: look before constructing it
+    loaded = name in Pool.database_list()
     pool = Pool(name)
-    pool.init()
+    if not loaded:
+        pool.init()
     with Transaction().start(name, 0, readonly=readonly) as transaction:
         User = pool.get('res.user')
         user, = User.search([('login', '=', login)], limit=1)

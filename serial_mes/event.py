@@ -10,6 +10,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from . import bulk
 from .exceptions import EventAppendOnlyError
 
 EVENT_TYPES = [
@@ -307,15 +308,8 @@ class Event(ModelSQL, ModelView):
 
     @classmethod
     def insert_rows(cls, rows):
-        "Insert event rows with one statement per chunk (bulk paths)"
+        "Insert rows made by bulk_values() (system events, bulk paths)"
         if not rows:
             return
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
         columns = sorted(rows[0])
-        for i in range(0, len(rows), 1000):
-            chunk = rows[i:i + 1000]
-            cursor.execute(*table.insert(
-                    [getattr(table, c) for c in columns],
-                    [[r[c] for c in columns] for r in chunk]))
-
+        bulk.insert(cls, columns, [[r[c] for c in columns] for r in rows])

@@ -15,6 +15,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import bulk
 from .event import STATUSES
 from .exceptions import SerialNotFound, SerialNumberError, SerialQuantityError
 
@@ -229,18 +230,48 @@ class Lot(metaclass=PoolMeta):
             numbers = cls.generate_numbers(product, count, order=order)
         numbers = list(numbers)
         cls.check_new_numbers(product, numbers)
-        lots = cls.create([{
-                    'product': product.id,
-                    'number': n,
-                    } for n in numbers])
+        lot_ids = cls._insert_lots(product, numbers, 'expected')
         company = Transaction().context.get('company')
         Event.insert_rows(Event.bulk_values(
-                [l.id for l in lots], company,
+                lot_ids, company,
                 action='add', source=source,
                 biz_step='commissioning', disposition='expected',
                 status_to='expected',
                 origin=str(origin) if origin else None))
-        return lots
+        return cls.browse(lot_ids)
+
+    @classmethod
+    def _insert_lots(cls, product, numbers, status, location=None):
+        """Insert the lots create() would, in bulk; return their ids in the
+        order of numbers. The numbers must have been checked."""
+        transaction = Transaction()
+        values = cls.default_get(list(cls._fields), with_rec_name=False)
+        values.update({
+                'product': product.id,
+                'status': status,
+                'current_location': location.id if location else None,
+                'create_uid': transaction.user,
+                'create_date': dt.datetime.now(),
+                })
+        if product.serial_rule:
+            values.update({
+                    'unit': product.default_uom.id,
+                    'unit_quantity': 1,
+                    })
+        columns = [c for c in bulk.stored_columns(cls, values)
+            if c != 'number']
+        base = [values[c] for c in columns]
+        bulk.insert(cls, columns + ['number'], [base + [n] for n in numbers])
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        ids = {}
+        # (product, number) is unique: read the new ids back portably
+        for sub in grouped_slice(numbers, in_max()):
+            cursor.execute(*table.select(table.id, table.number,
+                    where=(table.product == product.id)
+                    & fields.SQL_OPERATORS['in'](table.number, list(sub))))
+            ids.update((number, id_) for id_, number in cursor)
+        return [ids[n] for n in numbers]
 
     @classmethod
     def apply_moves(cls, moves):
@@ -320,22 +351,22 @@ class Lot(metaclass=PoolMeta):
                         [status, location, holder, transaction.user, now],
                         where=fields.SQL_OPERATORS['in'](
                             table.id, list(sub))))
-        forget_cached(cls, list(state))
+        bulk.forget_cached(cls, list(state))
 
     @classmethod
     def receive_serials(cls, product, numbers, to_location, from_location,
             date=None, source='manual', origin=None):
-        """Create serials and their done receipt moves in bulk.
+        """Create serials and their done receipt moves in bulk; return the
+        ids of the new serials.
 
         Writes the rows create_serials() and Move.do() would write (lots,
-        done moves, commissioning and receiving events) with multi-row
-        INSERTs, for imports and scans of thousands of serials."""
+        done moves, commissioning and receiving events) in bulk, for
+        imports and scans of thousands of serials."""
         pool = Pool()
         Move = pool.get('stock.move')
         Event = pool.get('serial_mes.event')
         Company = pool.get('company.company')
         transaction = Transaction()
-        cursor = transaction.connection.cursor()
         numbers = list(numbers)
         cls.check_new_numbers(product, numbers)
         company_id = transaction.context.get('company')
@@ -343,25 +374,7 @@ class Lot(metaclass=PoolMeta):
         now = dt.datetime.now()
         user = transaction.user
 
-        lot_table = cls.__table__()
-        lot_ids = []
-        for sub in grouped_slice(numbers, 1000):
-            sub = list(sub)
-            cursor.execute(*lot_table.insert(
-                    [lot_table.number, lot_table.product, lot_table.active,
-                        lot_table.unit, lot_table.unit_quantity,
-                        lot_table.status, lot_table.current_location,
-                        lot_table.create_uid, lot_table.create_date],
-                    [[n, product.id, True, product.default_uom.id, 1,
-                            'in_stock', to_location.id, user, now]
-                        for n in sub]))
-            # (product, number) is unique: read the new ids back portably
-            cursor.execute(*lot_table.select(lot_table.id, lot_table.number,
-                    where=(lot_table.product == product.id)
-                    & fields.SQL_OPERATORS['in'](lot_table.number, sub)))
-            ids = dict((number, id_) for id_, number in cursor)
-            lot_ids.extend(ids[n] for n in sub)
-
+        lot_ids = cls._insert_lots(product, numbers, 'in_stock', to_location)
         company = Company(company_id)
         template = Move(**Move.default_get(list(Move._fields),
                 with_rec_name=False))
@@ -384,18 +397,9 @@ class Lot(metaclass=PoolMeta):
                 'create_uid': user,
                 'create_date': now,
                 })
-        move_table = Move.__table__()
-        columns = sorted(k for k in values
-            if k != 'lot' and k in Move._fields
-            and not isinstance(Move._fields[k], fields.Function)
-            and Move._fields[k].sql_type() is not None)
-        for sub in grouped_slice(lot_ids, 1000):
-            cursor.execute(*move_table.insert(
-                    [getattr(move_table, c) for c in columns]
-                    + [move_table.lot],
-                    [[_sql_value(values[c]) for c in columns] + [lot_id]
-                        for lot_id in sub]))
-        transaction.counter += 1
+        columns = [c for c in bulk.stored_columns(Move, values) if c != 'lot']
+        base = [values[c] for c in columns]
+        bulk.insert(Move, columns + ['lot'], [base + [i] for i in lot_ids])
         Event.insert_rows(
             Event.bulk_values(lot_ids, company_id, action='add',
                 source=source, biz_step='commissioning',
@@ -406,7 +410,7 @@ class Lot(metaclass=PoolMeta):
                 status_from='expected', status_to='in_stock',
                 location=to_location.id, read_point=str(to_location),
                 event_time=now))
-        return cls.browse(lot_ids)
+        return lot_ids
 
     @classmethod
     def count_by_inventory(cls, product_ids=None):
@@ -495,23 +499,6 @@ class Lot(metaclass=PoolMeta):
 
 def in_max():
     return backend.MAX_QUERY_PARAMS
-
-
-def forget_cached(Model, ids):
-    "Drop the transaction's cached values of records written with raw SQL"
-    transaction = Transaction()
-    transaction.counter += 1
-    for cache in transaction.cache.values():
-        if Model.__name__ in cache:
-            records = cache[Model.__name__]
-            for id_ in ids:
-                records.pop(id_, None)
-
-
-def _sql_value(value):
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return value
 
 
 class Move(metaclass=PoolMeta):

@@ -354,8 +354,8 @@ class SerialTestCase(_DBTestCase):
             orm_move = move(product, loc['supplier'], loc['storage'], orm,
                 company=company)
             Move.do([orm_move])
-            bulk, = Lot.receive_serials(product, ['BULK-1'],
-                loc['storage'], loc['supplier'])
+            bulk, = Lot.browse(Lot.receive_serials(product, ['BULK-1'],
+                    loc['storage'], loc['supplier']))
             bulk_move, = Move.search([('lot', '=', bulk.id)])
 
             ignored = {'id', 'lot', 'create_date', 'write_date', 'write_uid',
