@@ -22,3 +22,7 @@ class EventAppendOnlyError(AccessError):
 
 class SerialNotFound(UserError):
     pass
+
+
+class InstallationError(ValidationError):
+    pass

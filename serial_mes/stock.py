@@ -413,6 +413,51 @@ class Lot(metaclass=PoolMeta):
         return lot_ids
 
     @classmethod
+    def _production_location(cls, near=None):
+        pool = Pool()
+        Location = pool.get('stock.location')
+        warehouse = near.warehouse if near else None
+        if warehouse and warehouse.production_location:
+            return warehouse.production_location
+        location, = Location.search([('type', '=', 'production')], limit=1)
+        return location
+
+    @classmethod
+    def _service_move(cls, lot, from_location, to_location, source):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        move = Move(product=lot.product, lot=lot, quantity=1,
+            unit=lot.product.default_uom, from_location=from_location,
+            to_location=to_location,
+            company=Transaction().context.get('company'))
+        move.save()
+        Move.do([move])
+        return move
+
+    @classmethod
+    def consume(cls, lot, source='manual'):
+        "Move a serial in stock to production (it becomes work in progress)"
+        location = lot.current_location
+        return cls._service_move(lot, location,
+            cls._production_location(location), source)
+
+    @classmethod
+    def return_from_production(cls, lot, location=None, scrap=False,
+            source='manual'):
+        "A serial taken out of a unit goes back to stock or to scrap"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        production_location = cls._production_location(location)
+        if scrap:
+            location, = Location.search([('type', '=', 'lost_found')],
+                limit=1)
+        elif location is None:
+            warehouse, = Location.search([('type', '=', 'warehouse')],
+                limit=1)
+            location = warehouse.storage_location
+        return cls._service_move(lot, production_location, location, source)
+
+    @classmethod
     def count_by_inventory(cls, product_ids=None):
         """{product_id: {'sii': n, 'snii': n}} with one grouped query"""
         table = cls.__table__()
