@@ -54,8 +54,8 @@ class Installation(ModelSQL, ModelView):
         ondelete='RESTRICT')
     operator = fields.Many2One('company.employee', "Operator",
         ondelete='RESTRICT')
-    installed_at = fields.DateTime("Installed at", required=True)
-    removed_at = fields.DateTime("Removed at", readonly=True)
+    installed_at = fields.Timestamp("Installed at", required=True)
+    removed_at = fields.Timestamp("Removed at", readonly=True)
     removal_reason = fields.Selection(REMOVAL_REASONS, "Removal Reason",
         readonly=True)
     removal_note = fields.Char("Removal Note", readonly=True)
@@ -395,6 +395,46 @@ class Installation(ModelSQL, ModelView):
             value['replaces'] = replaced[0].child.number
         return value
 
+    @classmethod
+    def lots_received(cls, supplier, date_from=None, date_to=None):
+        "Lots received from supplier with done moves in the date range"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        domain = [
+            ('shipment.supplier', '=', supplier.id, 'stock.shipment.in'),
+            ('from_location.type', '=', 'supplier'),
+            ('state', '=', 'done'),
+            ('lot', '!=', None),
+            ]
+        if date_from:
+            domain.append(('effective_date', '>=', date_from))
+        if date_to:
+            domain.append(('effective_date', '<=', date_to))
+        return sorted({m.lot.id for m in Move.search(domain)})
+
+    @classmethod
+    def recall(cls, lot_ids):
+        """The top-level units that contain any of lot_ids, with their
+        status, where they are, who holds them and when they were delivered"""
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Location = pool.get('stock.location')
+        Party = pool.get('party.party')
+        rows = cls.top_level_rows(lot_ids)
+        lots = {l.id: l for l in Lot.browse([r[0] for r in rows])}
+        locations = {l.id: l for l in Location.browse(
+                {r[2] for r in rows if r[2]})}
+        parties = {p.id: p for p in Party.browse({r[3] for r in rows if r[3]})}
+        return [{
+                'serial': lots[unit].number,
+                'product': lots[unit].product.rec_name,
+                'status': status,
+                'location': (locations[location].rec_name
+                    if location else None),
+                'holder': parties[holder].rec_name if holder else None,
+                'delivered': (date.isoformat() if date else None),
+                } for unit, status, location, holder, date in rows]
+
     # --- queries: one recursive statement each ----------------------------
 
     @classmethod
@@ -579,3 +619,18 @@ class Lot(metaclass=PoolMeta):
             'original_number': self.original_number,
             'status': self.status,
             }
+
+
+RECALL_COLUMNS = ['serial', 'product', 'status', 'location', 'holder',
+    'delivered']
+
+
+def recall_csv(rows):
+    "The recall result as CSV text, one line per affected unit"
+    import csv
+    import io
+    output = io.StringIO()
+    writer = csv.DictWriter(output, RECALL_COLUMNS, lineterminator='\n')
+    writer.writeheader()
+    writer.writerows(rows)
+    return output.getvalue()

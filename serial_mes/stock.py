@@ -430,6 +430,9 @@ class Lot(metaclass=PoolMeta):
             unit=lot.product.default_uom, from_location=from_location,
             to_location=to_location,
             company=Transaction().context.get('company'))
+        if move.on_change_with_unit_price_required():
+            move.unit_price = lot.product.cost_price
+            move.currency = move.company.currency
         move.save()
         Move.do([move])
         return move
