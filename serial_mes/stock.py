@@ -171,6 +171,34 @@ class Lot(metaclass=PoolMeta):
                 'serial_mes.msg_serial_ambiguous', code=code))
 
     @classmethod
+    def resolve_scan(cls, code, product=None):
+        """The serial a scan names: a GS1 barcode or Digital Link with
+        (01)+(21), or a serial number or alias typed or scanned as is"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        from .gs1 import BarcodeError, parse_barcode
+        try:
+            barcode = parse_barcode(code or '', plain=True)
+        except BarcodeError as exception:
+            raise SerialNotFound(gettext(
+                    'serial_mes.msg_scan_invalid', code=code,
+                    error=str(exception)))
+        if barcode.kind == 'plain':
+            return cls.find_serial(barcode.text.strip(), product=product)
+        if not barcode.serial:
+            raise SerialNotFound(gettext(
+                    'serial_mes.msg_scan_no_serial', code=code))
+        products = Product.search_gtin(barcode.gtin) if barcode.gtin else []
+        if not products:
+            raise SerialNotFound(gettext(
+                    'serial_mes.msg_scan_unknown_gtin', gtin=barcode.gtin))
+        if product and product not in products:
+            raise SerialNotFound(gettext(
+                    'serial_mes.msg_scan_wrong_product', code=code,
+                    product=product.rec_name))
+        return cls.find_serial(barcode.serial, product=products[0])
+
+    @classmethod
     def generate_numbers(cls, product, count, order=None):
         "Numbers from the product's rule sequence (or its lot sequence)"
         rule = product.serial_rule or product.template.effective_tracking_rule
@@ -551,6 +579,13 @@ def in_max():
 
 class Move(metaclass=PoolMeta):
     __name__ = 'stock.move'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # Core Tryton has no index on the move's lot: traces need one
+        cls._sql_indexes.add(Index(t, (t.lot, Index.Range())))
 
     def check_lot(self):
         pool = Pool()
