@@ -85,8 +85,25 @@ def cmd_demo(args):
     for event in reversed(unit['events']):
         print("  %s  %-13s %s -> %s at %s" % (
                 event['event_time'][:19], event['biz_step'],
-                event['status_from'] or '-', event['status_to'],
+                event['status_from'] or '-', event['status_to'] or '-',
                 event['location'] or '-'))
+    print("\nAs-built tree of %s (serial-mes trace %s):" % (
+            unit['number'], unit['number']))
+
+    def show(node, depth=1):
+        print("  %s%s  %s%s" % ('  ' * (depth - 1), node['serial'],
+                node['product'], ' (supplier serial %s)' %
+                node['original_number'] if node.get('original_number')
+                else ''))
+        for child in node['children']:
+            show(child, depth + 1)
+    show(summary['trace'])
+    recall = summary['recall']
+    print("\nRecall of CPU %s (serial-mes recall --lot %s):" % (
+            recall['lot'], recall['lot']))
+    for affected in recall['units']:
+        print("  %(serial)s  %(status)s at %(location)s, holder %(holder)s, "
+            "delivered %(delivered)s" % affected)
     print("\nLog in to the web client with 'serial-mes serve -d %s' "
         "(user admin, password %s)." % (name, args.admin_password))
 
@@ -161,6 +178,87 @@ def cmd_serial_show(args):
             print('%s: %s' % (key, value))
 
 
+def _datetime(value):
+    import datetime as dt
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError("%r is not an ISO date-time "
+            "(YYYY-MM-DD[THH:MM[:SS]])" % value)
+    if moment.tzinfo:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _date(value):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError("%r is not an ISO date (YYYY-MM-DD)" % value)
+
+
+def cmd_trace(args):
+    at = _datetime(args.at) if args.at else None
+
+    def trace(pool):
+        Lot = pool.get('stock.lot')
+        lot = Lot.resolve_scan(args.serial)
+        return lot.where_used(at=at) if args.up else lot.as_built(at=at)
+    result = _with_service(args, trace)
+    if args.json:
+        _print_json(result)
+    else:
+        key = 'parents' if args.up else 'children'
+
+        def show(node, depth=0):
+            print('%s%s  %s  [%s]%s' % ('  ' * depth, node['serial'],
+                    node['product'], node['status'],
+                    ' (was %s)' % node['original_number']
+                    if node.get('original_number') else ''))
+            for sub in node[key]:
+                show(sub, depth + 1)
+        show(result)
+
+
+def cmd_recall(args):
+    from .installation import recall_csv
+    received_from = _date(args.received_from) if args.received_from else None
+    received_to = _date(args.received_to) if args.received_to else None
+    if not args.lot and not args.supplier:
+        raise CommandError("give --lot LOT (repeatable) or --supplier")
+
+    def recall(pool):
+        Lot = pool.get('stock.lot')
+        Party = pool.get('party.party')
+        Installation = pool.get('serial_mes.installation')
+        lot_ids = set()
+        for code in args.lot or []:
+            lots = Lot.search([('rec_name', '=', code)])
+            if not lots:
+                raise CommandError("no lot or serial %r" % code)
+            lot_ids.update(l.id for l in lots)
+        if args.supplier:
+            suppliers = Party.search(['OR', ('code', '=', args.supplier),
+                    ('name', '=', args.supplier)], limit=2)
+            if len(suppliers) != 1:
+                raise CommandError("supplier %r is %s" % (args.supplier,
+                        'ambiguous' if suppliers else 'unknown'))
+            lot_ids.update(Installation.lots_received(suppliers[0],
+                    received_from, received_to))
+        return Installation.recall(sorted(lot_ids))
+    units = _with_service(args, recall)
+    if args.csv:
+        with open(args.csv, 'w', encoding='utf-8', newline='') as file:
+            file.write(recall_csv(units))
+    if args.json:
+        _print_json({'count': len(units), 'units': units})
+    else:
+        for unit in units:
+            print('%(serial)s  %(product)s  %(status)s  %(location)s  '
+                '%(holder)s  %(delivered)s' % unit)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog='serial-mes',
         description="Serial-number track and trace on Tryton.")
@@ -200,6 +298,28 @@ def build_parser():
     show.add_argument('--events', type=int, default=10)
     show.add_argument('--json', action='store_true')
     show.set_defaults(func=cmd_serial_show)
+
+    trace = commands.add_parser('trace',
+        help="as-built tree of a unit, or where a part is used (--up)")
+    _database_arguments(trace, default_name='demo')
+    trace.add_argument('serial', help="serial number, alias or GS1 scan")
+    trace.add_argument('--up', action='store_true',
+        help="where-used: every unit above the part")
+    trace.add_argument('--at', metavar='DATETIME',
+        help="as it was then (ISO date-time)")
+    trace.add_argument('--json', action='store_true')
+    trace.set_defaults(func=cmd_trace)
+
+    recall = commands.add_parser('recall',
+        help="finished units that contain given lots or serials")
+    _database_arguments(recall, default_name='demo')
+    recall.add_argument('--lot', action='append', metavar='LOT')
+    recall.add_argument('--supplier', help="supplier code or name")
+    recall.add_argument('--received-from', metavar='DATE')
+    recall.add_argument('--received-to', metavar='DATE')
+    recall.add_argument('--csv', metavar='FILE')
+    recall.add_argument('--json', action='store_true')
+    recall.set_defaults(func=cmd_recall)
 
     barcode = commands.add_parser('barcode', help="GS1 barcodes")
     barcode_commands = barcode.add_subparsers(dest='barcode_command',

@@ -58,7 +58,8 @@ class Demo:
         self.master_data()
         self.receive()
         self.move_and_scrap()
-        self.build_units(2)
+        self.build_units(self.data.get('units', 2))
+        self.repair()
         self.ship_unit()
         self.renumber_and_alias()
         return self.summarize()
@@ -104,10 +105,12 @@ class Demo:
         for values in data['tracking_rules']:
             values = dict(values)
             key = values.pop('key')
+            prefix = values.pop('prefix', None)
             if values['tracking'] != 'none':
                 sequence, = Sequence.create([{
                             'name': values['name'],
                             'sequence_type': sequence_type.id,
+                            'prefix': prefix,
                             'padding': 5,
                             }])
                 values['sequence'] = sequence.id
@@ -145,19 +148,26 @@ class Demo:
             self.products[values['key']], = template.products
         self.step("created %d products with GTINs in %d categories"
             % (len(self.products), len(categories)))
-        bom = data['bom']
-        self.bom, = Bom.create([{
-                    'name': bom['name'],
-                    'inputs': [('create', [{
-                                    'product': self.products[k].id,
-                                    'quantity': q, 'unit': unit.id,
-                                    } for k, q in bom['inputs']])],
-                    'outputs': [('create', [{
-                                    'product': self.products[bom['output']].id,
-                                    'quantity': 1, 'unit': unit.id,
-                                    }])],
-                    }])
-        self.step("created the bill of materials of %s" % bom['name'])
+        ProductBom = pool.get('product.product-production.bom')
+        self.boms = {}
+        for bom in data['boms']:
+            output = self.products[bom['output']]
+            Template.write([output.template], {'producible': True})
+            self.boms[bom['output']], = Bom.create([{
+                        'name': bom['name'],
+                        'inputs': [('create', [{
+                                        'product': self.products[k].id,
+                                        'quantity': q, 'unit': unit.id,
+                                        } for k, q in bom['inputs']])],
+                        'outputs': [('create', [{
+                                        'product': output.id,
+                                        'quantity': 1, 'unit': unit.id,
+                                        }])],
+                        }])
+            ProductBom.create([{'product': output.id,
+                        'bom': self.boms[bom['output']].id}])
+        self.step("created the bills of materials: %s" % ', '.join(
+                b['name'] for b in data['boms']))
 
     def _move(self, product, quantity, from_location, to_location, lot=None,
             price=True):
@@ -240,6 +250,17 @@ class Demo:
         self.step("put %s away to %s and scrapped %s (dropped, damaged)"
             % (cpu.number, self.rack.rec_name, ssd.number))
 
+    def fit_board(self, board):
+        "The sub-assembly station: CPU and memory go into the motherboard"
+        Installation = self.pool.get('serial_mes.installation')
+        for key, quantity in self.bom_inputs('motherboard'):
+            for lot in self.serials(key, limit=quantity):
+                Installation.install(board, lot, source='scan')
+
+    def bom_inputs(self, output):
+        bom, = [b for b in self.data['boms'] if b['output'] == output]
+        return bom['inputs']
+
     def build_units(self, count):
         pool = self.pool
         Lot = pool.get('stock.lot')
@@ -248,8 +269,10 @@ class Demo:
         pc = self.products['pc']
         built = []
         for _ in range(count):
-            production = Production(product=pc, bom=self.bom, quantity=1,
-                unit=pc.default_uom, warehouse=self.warehouse,
+            board, = self.serials('motherboard', limit=1)
+            self.fit_board(board)
+            production = Production(product=pc, bom=self.boms['pc'],
+                quantity=1, unit=pc.default_uom, warehouse=self.warehouse,
                 location=self.warehouse.production_location,
                 company=Transaction().context['company'])
             production.save()
@@ -258,16 +281,20 @@ class Demo:
             psu_serial, = Lot.create_serials(self.products['psu'], count=1,
                 source='scan')
             inputs = []
-            for key, quantity in self.data['bom']['inputs']:
+            for key, quantity in self.bom_inputs('pc'):
                 product = self.products[key]
                 if key == 'psu':
                     inputs.append(self._move(product, 1, storage,
                             production.location, lot=psu_serial, price=False))
+                elif key == 'motherboard':
+                    inputs.append(self._move(product, 1,
+                            board.current_location, production.location,
+                            lot=board, price=False))
                 elif product.serial_rule:
                     for lot in self.serials(key, limit=quantity):
-                        location = lot.current_location
-                        inputs.append(self._move(product, 1, location,
-                                production.location, lot=lot, price=False))
+                        inputs.append(self._move(product, 1,
+                                lot.current_location, production.location,
+                                lot=lot, price=False))
                 else:
                     inputs.append(self._move(product, quantity, storage,
                             production.location, price=False))
@@ -282,9 +309,23 @@ class Demo:
             Production.do([production])
             built.append(unit_serial)
         self.units = built
-        self.step("assembled %s (one-piece production orders; the power "
-            "supply serial registered at consumption, SNII)"
+        self.step("assembled %s: CPU and memory fitted into each "
+            "motherboard at the sub-assembly station, then one-piece "
+            "production orders whose inputs became the unit's genealogy "
+            "(the power supply serial registered at consumption, SNII)"
             % ', '.join(u.number for u in built))
+
+    def repair(self):
+        Installation = self.pool.get('serial_mes.installation')
+        unit = self.units[-1]
+        link, = [c for c in unit.components
+            if c.product == self.products['ssd']]
+        new, = self.serials('ssd', limit=1)
+        old = link.child.number
+        Installation.replace(link, new, 'defective',
+            note="SMART errors at burn-in", scrap=True)
+        self.step("repaired %s: SSD %s (defective, scrapped) replaced by %s"
+            % (unit.number, old, new.number))
 
     def ship_unit(self):
         pool = self.pool
@@ -338,5 +379,14 @@ class Demo:
         self.summary['serials_by_product'] = table
         self.summary['serials_by_status'] = statuses
         self.summary['shipped_unit'] = self.units[0].as_json(events=20)
+        self.summary['trace'] = self.units[0].as_built()
+        Installation = self.pool.get('serial_mes.installation')
+        cpu = [c for c in self.summary['trace']['children']
+            if c['children']][0]['children'][0]
+        self.summary['recall'] = {
+            'lot': cpu['serial'],
+            'units': Installation.recall(
+                [Lot.find_serial(cpu['serial']).id]),
+            }
         self.summary['finished_at'] = dt.datetime.now().isoformat()
         return self.summary

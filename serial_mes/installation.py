@@ -236,7 +236,7 @@ class Installation(ModelSQL, ModelView):
     def install(cls, parent, child=None, product=None, quantity=1,
             production=None, operation=None, work_center=None,
             operator=None, override_reason=None, check_bom=True,
-            source='manual', consume=True):
+            source='manual', consume=True, at=None, biz_step='assembling'):
         """Install child (a serial or lot) or quantity of an untracked
         product into the parent serial; return the link.
 
@@ -252,7 +252,7 @@ class Installation(ModelSQL, ModelView):
             quantity = 1
             if consume and child.status == 'in_stock':
                 Lot.consume(child, source=source)
-        now = dt.datetime.now()
+        now = at or dt.datetime.now()
         with Transaction().set_context(_serial_mes_service=True):
             link, = cls.create([{
                         'parent': parent.id,
@@ -271,7 +271,7 @@ class Installation(ModelSQL, ModelView):
                         }])
         company = Transaction().context.get('company')
         common = dict(event_type='association', action='add',
-            biz_step='assembling', source=source, event_time=now,
+            biz_step=biz_step, source=source, event_time=now,
             origin=str(link),
             operator=operator.id if operator else None,
             read_point=str(work_center) if work_center else None)
@@ -290,7 +290,7 @@ class Installation(ModelSQL, ModelView):
 
     @classmethod
     def remove(cls, link, reason, note=None, location=None, scrap=False,
-            replaced_by=None, source='manual', biz_step='removing'):
+            replaced_by=None, source='manual', biz_step='removing', at=None):
         """Take link's child out of its parent: back to location (in stock)
         or to scrap. The link stays, with removed_at."""
         pool = Pool()
@@ -300,7 +300,7 @@ class Installation(ModelSQL, ModelView):
             raise InstallationError(gettext(
                     'serial_mes.msg_installation_removed',
                     link=link.rec_name))
-        now = dt.datetime.now()
+        now = at or dt.datetime.now()
         with Transaction().set_context(_serial_mes_service=True):
             cls.write([link], {
                     'removed_at': now,
@@ -342,10 +342,15 @@ class Installation(ModelSQL, ModelView):
             raise InstallationError(gettext(
                     'serial_mes.msg_installation_replace_product',
                     new=new_child.rec_name, old=link.product.rec_name))
-        new_link = cls.install(link.parent, new_child, check_bom=False,
-            operator=operator, work_center=work_center, source=source)
+        # One instant: at any time exactly one of the two is installed
+        now = dt.datetime.now()
         cls.remove(link, reason, note=note, location=location, scrap=scrap,
-            replaced_by=new_link, source=source, biz_step='repairing')
+            source=source, biz_step='repairing', at=now)
+        new_link = cls.install(link.parent, new_child, check_bom=False,
+            operator=operator, work_center=work_center, source=source,
+            at=now, biz_step='repairing')
+        with Transaction().set_context(_serial_mes_service=True):
+            cls.write([link], {'replaced_by': new_link.id})
         return new_link
 
     @classmethod
@@ -521,6 +526,9 @@ class Installation(ModelSQL, ModelView):
         cursor.execute(*units)
         result = {}
         for unit_id, status, location_id, holder_id, date in cursor:
+            if isinstance(date, str):
+                # SQLite gives raw text
+                date = dt.date.fromisoformat(date[:10])
             # keep the latest delivery
             if unit_id not in result or (date and (
                         not result[unit_id][4] or date > result[unit_id][4])):

@@ -22,14 +22,90 @@ def test_serial_show_by_number_and_alias(demo_db):
     assert shown['status'] == 'at_customer'
     assert shown['inventory'] == 'SNII'
     assert shown['holder'] == 'Contoso Retail'
-    assert [e['biz_step'] for e in shown['events']] == [
-        'shipping', 'picking', 'assembling', 'commissioning']
+    steps = [e['biz_step'] for e in shown['events']]
+    assert steps[:2] == ['shipping', 'picking']
+    assert steps[-1] == 'commissioning'
+    # the production output, then one event per component installed
+    assert steps[2:-1] == ['assembling'] * 5
 
     by_mac = json.loads(demo_db('serial', 'show', '00:1B:21:3A:4F:5C',
             '--json', check=True).stdout)
     assert by_mac['number'] == 'PC-PRO-00002'
     assert by_mac['status'] == 'in_stock'
     assert by_mac['inventory'] == 'SII'
+
+
+def test_trace_as_built_and_where_used(demo_db):
+    tree = json.loads(demo_db('trace', 'PC-PRO-00001', '--json',
+            check=True).stdout)
+    assert tree['serial'] == 'PC-PRO-00001'
+    board, = [c for c in tree['children'] if c['children']]
+    assert board['product'].startswith('[MB-B760]')
+    assert board['original_number'].startswith('SMBB760')
+    assert sorted(c['product'][1:4] for c in board['children']) == [
+        'CPU', 'RAM', 'RAM']
+    cpu = [c for c in board['children'] if c['product'].startswith('[CPU')][0]
+
+    up = json.loads(demo_db('trace', cpu['serial'], '--up', '--json',
+            check=True).stdout)
+    assert up['parents'][0]['serial'] == board['serial']
+    assert up['parents'][0]['parents'][0]['serial'] == 'PC-PRO-00001'
+
+    # by GS1 scan of the unit: (01) GTIN + (21) serial
+    scanned = json.loads(demo_db('trace', '(01)09506000140179(21)PC-PRO-00001',
+            '--json', check=True).stdout)
+    assert scanned == tree
+
+
+def test_trace_after_repair_and_in_the_past(demo_db):
+    tree = json.loads(demo_db('trace', 'PC-PRO-00003', '--json',
+            check=True).stdout)
+    ssd, = [c for c in tree['children'] if c['product'].startswith('[SSD')]
+    assert ssd['replaces']
+    import datetime as dt
+    just_before = (dt.datetime.fromisoformat(ssd['installed_at'])
+        - dt.timedelta(milliseconds=1)).isoformat()
+    past = json.loads(demo_db('trace', 'PC-PRO-00003', '--json', '--at',
+            just_before, check=True).stdout)
+    old, = [c for c in past['children'] if c['product'].startswith('[SSD')]
+    assert old['serial'] == ssd['replaces']
+    assert old['removal_reason'] == 'defective'
+    bad = demo_db('trace', 'PC-PRO-00003', '--at', 'yesterday')
+    assert bad.returncode == 2 and 'ISO' in bad.stderr
+
+
+def test_recall_by_lot_and_supplier_csv(demo_db, tmp_path):
+    tree = json.loads(demo_db('trace', 'PC-PRO-00001', '--json',
+            check=True).stdout)
+    board, = [c for c in tree['children'] if c['children']]
+    cpu = [c for c in board['children'] if c['product'].startswith('[CPU')][0]
+    result = json.loads(demo_db('recall', '--lot', cpu['serial'], '--json',
+            check=True).stdout)
+    assert result['count'] == 1
+    unit, = result['units']
+    assert (unit['serial'], unit['status'], unit['holder']) == (
+        'PC-PRO-00001', 'at_customer', 'Contoso Retail')
+    assert unit['delivered']
+
+    path = tmp_path / 'recall.csv'
+    result = json.loads(demo_db('recall', '--supplier', 'SUP-HELIX',
+            '--csv', str(path), '--json', check=True).stdout)
+    import csv
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == result['count']
+    serials = {r['serial'] for r in rows}
+    assert {'PC-PRO-00001', 'PC-PRO-00002', 'PC-PRO-00003'} <= serials
+    assert not any(s.startswith('MB-') for s in serials)
+
+    for args, reason in [
+            (['--lot', 'NO-SUCH-LOT'], 'no lot'),
+            (['--supplier', 'Nobody'], 'unknown'),
+            ([], '--lot'),
+            (['--supplier', 'SUP-HELIX', '--received-from', '2026-13-01'],
+                'ISO date')]:
+        bad = demo_db('recall', *args)
+        assert bad.returncode == 2, args
+        assert reason in bad.stderr, (args, bad.stderr)
 
 
 def test_serial_show_unknown(demo_db):

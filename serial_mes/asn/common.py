@@ -223,7 +223,7 @@ def expand_range(first: str, last: str, where: str) -> list[str]:
     start, end = int(digits_first), int(digits_last)
     if len(digits_first) == len(digits_last):
         width = len(digits_first)
-    elif digits_first.startswith("0") or digits_last.startswith("0"):
+    elif _zero_padded(digits_first) or _zero_padded(digits_last):
         raise AsnError(
             f"{where}: range {show(first)} to {show(last)}: zero-padded "
             f"ends must have the same width")
@@ -238,6 +238,10 @@ def expand_range(first: str, last: str, where: str) -> list[str]:
             f"{where}: range {show(first)} to {show(last)} holds {count} "
             f"values, more than {MAX_RANGE}")
     return [f"{prefix}{number:0{width}d}" for number in range(start, end + 1)]
+
+
+def _zero_padded(digits: str) -> bool:
+    return len(digits) > 1 and digits.startswith("0")
 
 
 def _check_serial(serial: str, where: str) -> None:
@@ -340,7 +344,7 @@ def build_notice(
     )
 
 
-# --- XML ----------------------------------------------------------------------
+# --- XML ---------------------------------------------------------------------
 
 # Hardened parser: no DTD loading, no entity resolution, no network, no
 # huge-tree mode (lxml's limits on depth and text size stay on).  A
@@ -387,9 +391,7 @@ def parse_xml(data: bytes, what: str) -> etree._Element:
 
 
 def _xml_error(error: etree.XMLSyntaxError) -> str:
-    message = str(error.msg or error).splitlines()[0] if str(error) else ""
-    line = getattr(error, "lineno", None)
-    return f"{message} (line {line})" if line else message
+    return str(error).splitlines()[0] if str(error) else "syntax error"
 
 
 def xml_where(element: etree._Element) -> str:

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pydifact.control import Characters
@@ -95,6 +96,8 @@ DEFAULT_UNA = ":+.? '"
 # when the interchange declares none (checked).
 _NO_RELEASE = "\uffff"
 _FORBIDDEN_SERVICE = frozenset("\r\n")
+_SERVICE_TAGS = frozenset({"UNH", "UNT", "UNG", "UNE", "UNZ", "UNB"})
+_TAG = re.compile("[A-Z][A-Z0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class _Service:
     terminator: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Segment:
     number: int  # 1 = UNB
     tag: str
@@ -133,12 +136,12 @@ def _component(element, sub: int = 0) -> str:
 def parse(data: bytes) -> AdvanceShipNotice:
     text, service = _decode(data)
     _check_release(text, service)
-    segments = _segments(text, service)
-    message = _envelope(segments)
-    return _message(message, segments[0])
+    content = _Content()
+    _interchange(_segments(text, service), content)
+    return content.notice()
 
 
-# --- characters ---------------------------------------------------------------
+# --- characters --------------------------------------------------------------
 
 def _decode(data: bytes) -> tuple[str, _Service]:
     head = data[:600].decode("latin_1")
@@ -235,9 +238,10 @@ def _segment_number(text: str, position: int, service: _Service) -> int:
     return len(re.findall(pattern, text[:position])) + 1
 
 
-# --- segments -----------------------------------------------------------------
+# --- segments ----------------------------------------------------------------
 
-def _segments(text: str, service: _Service) -> list[_Segment]:
+def _segments(text: str, service: _Service) -> Iterator[_Segment]:
+    "The segments, one at a time (the interchange is never held as a list)"
     characters = Characters(
         component_separator=service.component,
         data_separator=service.element,
@@ -245,63 +249,68 @@ def _segments(text: str, service: _Service) -> list[_Segment]:
         escape_character=service.release or _NO_RELEASE,
         segment_terminator=service.terminator)
     tokens = Tokenizer().get_tokens(text, characters)
-    segments = []
+    number = 0
     try:
         for raw in Parser().convert_tokens_to_raw_segments(tokens):
-            number = len(segments) + 1
+            number += 1
             tag = raw[0]
-            if not isinstance(tag, str) or not re.fullmatch(
-                    "[A-Z][A-Z0-9]{2}", tag):
+            if not isinstance(tag, str) or not _TAG.fullmatch(tag):
                 raise AsnError(
                     f"{WHAT}: segment {number}: invalid segment tag "
                     f"{show(str(tag))}")
-            segments.append(_Segment(number, tag, tuple(raw[1:])))
+            yield _Segment(number, tag, tuple(raw[1:]))
     except EDISyntaxError as error:
         raise AsnError(
-            f"{WHAT}: truncated or malformed after segment {len(segments)}: "
+            f"{WHAT}: truncated or malformed after segment {number}: "
             f"{str(error).removeprefix('EDIFACT Syntax Error: ')}") from None
-    if not segments:
+
+
+def _interchange(segments: Iterator[_Segment], content: _Content) -> None:
+    """Check UNB/UNG/UNH/UNT/UNE/UNZ; feed the message body to content.
+
+    Exactly one message is allowed.
+    """
+    unb = next(segments, None)
+    if unb is None:
         raise AsnError(f"{WHAT}: no segments")
-    return segments
-
-
-def _envelope(segments: list[_Segment]) -> list[_Segment]:
-    "Check UNB/UNG/UNH/UNT/UNE/UNZ and return the one DESADV message"
-    unb = segments[0]
     if unb.tag != "UNB":
-        raise AsnError(f"{WHAT}: {unb.where}: the interchange must start "
-            f"with UNB")
-    messages: list[list[_Segment]] = []
-    groups = 0
+        raise AsnError(
+            f"{WHAT}: {unb.where}: the interchange must start with UNB")
+    messages = groups = group_messages = 0
     group: _Segment | None = None
-    group_messages = 0
-    current: list[_Segment] | None = None
+    unh: _Segment | None = None
+    count = 0
     unz = None
-    for segment in segments[1:]:
+    for segment in segments:
         if unz is not None:
-            raise AsnError(
-                f"{WHAT}: {segment.where}: data after UNZ")
-        if current is not None and segment.tag not in (
-                "UNH", "UNT", "UNG", "UNE", "UNZ"):
-            current.append(segment)
+            raise AsnError(f"{WHAT}: {segment.where}: data after UNZ")
+        if unh is not None and segment.tag not in _SERVICE_TAGS:
+            count += 1
+            content.feed(segment)
         elif segment.tag == "UNH":
-            if current is not None:
+            if unh is not None:
                 raise AsnError(
                     f"{WHAT}: {segment.where}: UNH before the UNT of message "
-                    f"{current[0].component(0)!r}")
-            current = [segment]
+                    f"{unh.component(0)!r}")
+            if messages:
+                raise AsnError(
+                    f"{WHAT}: {segment.where}: the interchange holds more "
+                    f"than one message; send one DESADV per file")
+            _check_unh(segment)
+            unh, count = segment, 1
+            content.unh = segment
         elif segment.tag == "UNT":
-            if current is None:
+            if unh is None:
                 raise AsnError(f"{WHAT}: {segment.where}: UNT without UNH")
-            current.append(segment)
-            _check_unt(current)
-            messages.append(current)
+            _check_count(segment, count + 1, "segments (UNH to UNT)")
+            _check_reference(segment, unh.component(0), "UNH")
+            messages += 1
             group_messages += 1
-            current = None
-        elif current is not None:
+            unh = None
+        elif unh is not None:
             raise AsnError(
-                f"{WHAT}: truncated: message {current[0].component(0)!r} "
-                f"({current[0].where}) has no UNT before {segment.where}")
+                f"{WHAT}: truncated: message {unh.component(0)!r} "
+                f"({unh.where}) has no UNT before {segment.where}")
         elif segment.tag == "UNG":
             if group is not None:
                 raise AsnError(f"{WHAT}: {segment.where}: UNG inside a group")
@@ -318,28 +327,22 @@ def _envelope(segments: list[_Segment]) -> list[_Segment]:
         else:
             raise AsnError(
                 f"{WHAT}: {segment.where}: segment outside a message")
-    if current is not None:
+    if unh is not None:
         raise AsnError(
-            f"{WHAT}: truncated: message {current[0].component(0)!r} "
-            f"({current[0].where}) has no UNT")
+            f"{WHAT}: truncated: message {unh.component(0)!r} ({unh.where}) "
+            f"has no UNT")
     if group is not None:
         raise AsnError(f"{WHAT}: truncated: group without UNE")
     if unz is None:
         raise AsnError(f"{WHAT}: truncated: the interchange has no UNZ")
-    _check_count(unz, groups or len(messages),
-        "groups" if groups else "messages")
+    _check_count(
+        unz, groups or messages, "groups" if groups else "messages")
     _check_reference(unz, unb.component(4), "UNB")
-    if len(messages) != 1:
-        raise AsnError(
-            f"{WHAT}: the interchange holds {len(messages)} messages; send "
-            f"one DESADV per file")
-    return messages[0]
+    if not messages:
+        raise AsnError(f"{WHAT}: the interchange holds no message")
 
 
-def _check_unt(message: list[_Segment]) -> None:
-    unh, unt = message[0], message[-1]
-    _check_count(unt, len(message), "segments (UNH to UNT)")
-    _check_reference(unt, unh.component(0), "UNH")
+def _check_unh(unh: _Segment) -> None:
     kind = unh.element(1)
     name, version, release = (_component(kind, i) for i in range(3))
     if name != "DESADV":
@@ -353,8 +356,8 @@ def _check_unt(message: list[_Segment]) -> None:
 
 def _check_count(segment: _Segment, actual: int, what: str) -> None:
     declared = segment.component(0)
-    if declared != str(actual) and not (
-            declared.isdigit() and int(declared) == actual):
+    if not (declared.isascii() and declared.isdigit()
+            and int(declared) == actual):
         raise AsnError(
             f"{WHAT}: {segment.where}: {segment.tag} count {show(declared)} "
             f"but there are {actual} {what}")
@@ -369,67 +372,97 @@ def _check_reference(segment: _Segment, expected: str, opener: str) -> None:
             f"{show(expected)}")
 
 
-# --- message content ----------------------------------------------------------
+# --- message content ---------------------------------------------------------
 
-def _message(message: list[_Segment], unb: _Segment) -> AdvanceShipNotice:
-    number = None
-    despatch = None
-    references: list[str] = []
-    parties: dict[str, tuple[str | None, str | None]] = {}
-    ssccs: list[str] = []
-    drafts: list[LineDraft] = []
-    line: LineDraft | None = None
-    serial_total = 0
-    lin_count = 0
-    summary = False
-    for segment in message[1:-1]:
-        tag = segment.tag
-        if tag == "BGM":
-            number = _bgm(segment)
-        elif tag == "DTM" and line is None:
-            despatch = _dtm(segment) or despatch
-        elif tag == "RFF":
-            if segment.component(0, 0) == "ON":
-                references.append(segment.component(0, 1))
-                if line is not None and segment.component(0, 2):
-                    line.order_line = segment.component(0, 2)
-        elif tag == "NAD":
-            qualifier = segment.component(0)
-            parties.setdefault(qualifier, _nad(segment))
-        elif tag == "CPS":
-            line = None
-        elif tag == "LIN":
-            if summary:
-                raise AsnError(f"{WHAT}: {segment.where}: LIN after UNS")
-            line = _lin(segment)
-            drafts.append(line)
-            lin_count += 1
-        elif tag == "PIA" and line is not None:
-            _pia(segment, line)
-        elif tag == "QTY" and line is not None:
-            _qty(segment, line)
-        elif tag == "GIN":
-            serial_total += _gin(segment, line, ssccs)
-            if serial_total > MAX_SERIALS:
-                raise AsnError(
-                    f"{WHAT}: {segment.where}: more than {MAX_SERIALS} serial "
-                    f"numbers in one ASN")
-        elif tag == "UNS":
-            line, summary = None, True
-        elif tag == "CNT":
-            if segment.component(0, 0) == "2" and \
-                    segment.component(0, 1) != str(lin_count):
-                raise AsnError(
-                    f"{WHAT}: {segment.where}: CNT+2 says "
-                    f"{show(segment.component(0, 1))} line items but there "
-                    f"are {lin_count} LIN segments")
-    supplier_gln, supplier_name = parties.get("SU", (None, None))
-    ship_to = parties.get("DP") or parties.get("ST") or (None, None)
-    return build_notice(
-        "desadv", number, where=f"{WHAT} {message[0].where}",
-        despatch_datetime=despatch, order_references=references,
-        supplier_gln=supplier_gln, supplier_name=supplier_name,
-        ship_to_gln=ship_to[0], sscc=ssccs, lines=drafts)
+class _Content:
+    "What the message says, collected segment by segment"
+
+    def __init__(self) -> None:
+        self.unh: _Segment | None = None
+        self.number: str | None = None
+        self.despatch: datetime.datetime | None = None
+        self.references: list[str] = []
+        self.parties: dict[str, tuple[str | None, str | None]] = {}
+        self.ssccs: list[str] = []
+        self.drafts: list[LineDraft] = []
+        self.line: LineDraft | None = None
+        self.serial_total = 0
+        self.lin_count = 0
+        self.summary = False
+
+    def feed(self, segment: _Segment) -> None:
+        handler = self.HANDLERS.get(segment.tag)
+        if handler is not None:
+            handler(self, segment)
+
+    def _bgm(self, segment: _Segment) -> None:
+        self.number = _bgm(segment)
+
+    def _dtm(self, segment: _Segment) -> None:
+        if self.line is None:
+            self.despatch = _dtm(segment) or self.despatch
+
+    def _rff(self, segment: _Segment) -> None:
+        if segment.component(0, 0) == "ON":
+            self.references.append(segment.component(0, 1))
+            if self.line is not None and segment.component(0, 2):
+                self.line.order_line = segment.component(0, 2)
+
+    def _nad(self, segment: _Segment) -> None:
+        self.parties.setdefault(segment.component(0), _nad(segment))
+
+    def _cps(self, segment: _Segment) -> None:
+        self.line = None
+
+    def _lin(self, segment: _Segment) -> None:
+        if self.summary:
+            raise AsnError(f"{WHAT}: {segment.where}: LIN after UNS")
+        self.line = _lin(segment)
+        self.drafts.append(self.line)
+        self.lin_count += 1
+
+    def _pia(self, segment: _Segment) -> None:
+        if self.line is not None:
+            _pia(segment, self.line)
+
+    def _qty(self, segment: _Segment) -> None:
+        if self.line is not None:
+            _qty(segment, self.line)
+
+    def _gin(self, segment: _Segment) -> None:
+        self.serial_total += _gin(segment, self.line, self.ssccs)
+        if self.serial_total > MAX_SERIALS:
+            raise AsnError(
+                f"{WHAT}: {segment.where}: more than {MAX_SERIALS} serial "
+                f"numbers in one ASN")
+
+    def _uns(self, segment: _Segment) -> None:
+        self.line, self.summary = None, True
+
+    def _cnt(self, segment: _Segment) -> None:
+        if segment.component(0, 0) == "2" and \
+                segment.component(0, 1) != str(self.lin_count):
+            raise AsnError(
+                f"{WHAT}: {segment.where}: CNT+2 says "
+                f"{show(segment.component(0, 1))} line items but there are "
+                f"{self.lin_count} LIN segments")
+
+    HANDLERS = {
+        "BGM": _bgm, "DTM": _dtm, "RFF": _rff, "NAD": _nad, "CPS": _cps,
+        "LIN": _lin, "PIA": _pia, "QTY": _qty, "GIN": _gin, "UNS": _uns,
+        "CNT": _cnt,
+    }
+
+    def notice(self) -> AdvanceShipNotice:
+        supplier_gln, supplier_name = self.parties.get("SU", (None, None))
+        ship_to = self.parties.get("DP") or self.parties.get("ST") \
+            or (None, None)
+        return build_notice(
+            "desadv", self.number, where=f"{WHAT}: {self.unh.where}",
+            despatch_datetime=self.despatch,
+            order_references=self.references,
+            supplier_gln=supplier_gln, supplier_name=supplier_name,
+            ship_to_gln=ship_to[0], sscc=self.ssccs, lines=self.drafts)
 
 
 def _bgm(segment: _Segment) -> str:
@@ -478,7 +511,7 @@ def _nad(segment: _Segment) -> tuple[str | None, str | None]:
 
 def _lin(segment: _Segment) -> LineDraft:
     draft = LineDraft(
-        line=segment.component(0), where=f"{WHAT} {segment.where}")
+        line=segment.component(0), where=f"{WHAT}: {segment.where}")
     item, kind = segment.component(2, 0), segment.component(2, 1)
     if item:
         if kind not in LIN_GTIN_TYPES:

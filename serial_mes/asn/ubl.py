@@ -21,7 +21,8 @@ Content read
   ``cac:PartyName/cbc:Name``, else ``cac:PartyLegalEntity/
   cbc:RegistrationName``.
 * SSCCs (UBL has no dedicated element): ``cbc:ID`` of
-  ``cac:TransportHandlingUnit`` and of ``cac:Package`` (at any depth under
+  ``cac:TransportHandlingUnit``, ``cac:ActualPackage`` and ``cac:Package``
+  (at any depth under
   ``cac:Shipment``) and ``cac:Shipment/cbc:ID``, when its schemeID is
   ``SSCC`` or (for handling units and packages) when it is 18 digits; such
   an ID must be a valid SSCC.  Other IDs are ignored.
@@ -49,8 +50,9 @@ __all__ = ["NAMESPACE", "parse"]
 
 WHAT = "UBL"
 NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:DespatchAdvice-2"
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_UBL = "urn:oasis:names:specification:ubl:schema:xsd:"
+CAC = _UBL + "CommonAggregateComponents-2"
+CBC = _UBL + "CommonBasicComponents-2"
 NS = {"ubl": NAMESPACE, "cac": CAC, "cbc": CBC}
 GLN_SCHEMES = frozenset({"0088", "GLN"})
 GTIN_SCHEMES = frozenset({"0160", "GTIN", None})
@@ -63,7 +65,8 @@ def parse(data: bytes) -> AdvanceShipNotice:
             f"{WHAT}: root element {etree.QName(root).text!r} is not "
             f"{{{NAMESPACE}}}DespatchAdvice")
     references = [
-        xml_text(element) for element in _all(root, "cac:OrderReference/cbc:ID")]
+        xml_text(element)
+        for element in _all(root, "cac:OrderReference/cbc:ID")]
     drafts = [
         _line(line, references)
         for line in _all(root, "cac:DespatchLine")]
@@ -123,9 +126,10 @@ def _ssccs(root) -> list[str]:
     candidates += [
         (element, True) for element in root.iterfind(
             "cac:Shipment//cac:TransportHandlingUnit/cbc:ID", NS)]
-    candidates += [
-        (element, True) for element in root.iterfind(
-            "cac:Shipment//cac:Package/cbc:ID", NS)]
+    for package in ("cac:Package", "cac:ActualPackage"):
+        candidates += [
+            (element, True) for element in root.iterfind(
+                f"cac:Shipment//{package}/cbc:ID", NS)]
     for element, digits_mean_sscc in candidates:
         value = xml_text(element) or ""
         if element.get("schemeID") == "SSCC" or (

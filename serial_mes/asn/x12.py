@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -74,9 +75,10 @@ MAN_SSCC = frozenset({"GM", "AA"})
 MAN_AI = {"00": "sscc", "21": "serial", "10": "lot"}
 SUPPLIER_QUALIFIERS = ("SU", "VN", "SF")
 _TAG = re.compile("[A-Z][A-Z0-9]{1,2}")
+_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Segment:
     number: int  # 1 = ISA
     tag: str
@@ -95,12 +97,12 @@ class _Segment:
 
 def parse(data: bytes) -> AdvanceShipNotice:
     text = decode_utf8(data, WHAT).lstrip(" \t\r\n")
-    segments = _segments(text)
-    transaction = _envelope(segments)
-    return _transaction(transaction)
+    content = _Content()
+    _interchange(_segments(text), content)
+    return content.notice()
 
 
-# --- separators and segments --------------------------------------------------
+# --- separators and segments -------------------------------------------------
 
 def _separators(text: str) -> tuple[str, str, str]:
     if not text.startswith("ISA"):
@@ -128,66 +130,79 @@ def _separators(text: str) -> tuple[str, str, str]:
     return element, component, terminator
 
 
-def _segments(text: str) -> list[_Segment]:
+def _segments(text: str) -> Iterator[_Segment]:
+    "The segments, one at a time (the interchange is never held as a list)"
     element, _, terminator = _separators(text)
-    pieces = text.split(terminator)
-    tail = pieces.pop()
-    if tail.strip(" \t\r\n"):
-        raise AsnError(
-            f"{WHAT}: truncated: {show(tail)} after the last segment "
-            f"terminator {terminator!r}")
-    segments = []
-    for piece in pieces:
-        piece = piece.lstrip("\r\n")
+    position = number = 0
+    while True:
+        end = text.find(terminator, position)
+        if end < 0:
+            tail = text[position:]
+            if tail.strip(" \t\r\n"):
+                raise AsnError(
+                    f"{WHAT}: truncated: {show(tail)} after the last segment "
+                    f"terminator {terminator!r}")
+            return
+        piece = text[position:end].lstrip("\r\n")
+        position = end + 1
         if terminator == "\n":
             piece = piece.removesuffix("\r")
             if not piece.strip(" \t"):
                 continue  # a blank line between LF-terminated segments
-        number = len(segments) + 1
+        number += 1
         tag, *elements = piece.split(element)
         if not _TAG.fullmatch(tag):
             raise AsnError(
                 f"{WHAT}: segment {number}: invalid segment tag {show(tag)}")
-        segments.append(_Segment(number, tag, tuple(elements)))
-    return segments
+        yield _Segment(number, tag, tuple(elements))
 
 
-def _envelope(segments: list[_Segment]) -> list[_Segment]:
-    "Check ISA/GS/ST/SE/GE/IEA and return the one 856 transaction set"
-    isa = segments[0]
-    transactions: list[list[_Segment]] = []
+def _interchange(segments: Iterator[_Segment], content: _Content) -> None:
+    """Check ISA/GS/ST/SE/GE/IEA; feed the transaction set to content.
+
+    Exactly one transaction set, an 856, is allowed.
+    """
+    isa = next(segments)
+    sets = groups = group_sets = 0
     group: _Segment | None = None
-    group_sets = 0
-    groups = 0
-    current: list[_Segment] | None = None
+    st: _Segment | None = None
+    count = 0
     iea = None
-    for segment in segments[1:]:
+    for segment in segments:
         if iea is not None:
             raise AsnError(f"{segment.where}: data after IEA")
-        if current is not None and segment.tag not in (
-                "ST", "SE", "GS", "GE", "IEA", "ISA"):
-            current.append(segment)
+        if st is not None and segment.tag not in _ENVELOPE_TAGS:
+            count += 1
+            content.feed(segment)
         elif segment.tag == "ST":
             if group is None:
                 raise AsnError(f"{segment.where}: ST outside a GS group")
-            if current is not None:
+            if st is not None:
                 raise AsnError(
                     f"{segment.where}: ST before the SE of the previous set")
-            current = [segment]
+            if sets:
+                raise AsnError(
+                    f"{segment.where}: the interchange holds more than one "
+                    f"transaction set; send one 856 per file")
+            if segment[1] != "856":
+                raise AsnError(
+                    f"{segment.where}: transaction set {show(segment[1])} "
+                    f"is not an 856 ship notice")
+            st, count = segment, 1
+            content.st = segment
         elif segment.tag == "SE":
-            if current is None:
+            if st is None:
                 raise AsnError(f"{segment.where}: SE without ST")
-            current.append(segment)
-            _check_count(segment, len(current), "segments from ST to SE")
-            _check_control(segment, current[0][2], "ST02")
-            transactions.append(current)
+            _check_count(segment, count + 1, "segments from ST to SE")
+            _check_control(segment, st[2], "ST02")
+            content.finish()
+            sets += 1
             group_sets += 1
-            current = None
-        elif current is not None:
+            st = None
+        elif st is not None:
             raise AsnError(
-                f"{WHAT}: truncated: transaction set {current[0][2]!r} "
-                f"({current[0].where}) has no SE before segment "
-                f"{segment.number} ({segment.tag})")
+                f"{WHAT}: truncated: transaction set {st[2]!r} ({st.where}) "
+                f"has no SE before segment {segment.number} ({segment.tag})")
         elif segment.tag == "GS":
             if group is not None:
                 raise AsnError(f"{segment.where}: GS inside a group")
@@ -208,25 +223,17 @@ def _envelope(segments: list[_Segment]) -> list[_Segment]:
         else:
             raise AsnError(
                 f"{segment.where}: segment outside a transaction set")
-    if current is not None:
+    if st is not None:
         raise AsnError(
-            f"{WHAT}: truncated: transaction set {current[0][2]!r} has no SE")
+            f"{WHAT}: truncated: transaction set {st[2]!r} has no SE")
     if group is not None:
         raise AsnError(f"{WHAT}: truncated: group without GE")
     if iea is None:
         raise AsnError(f"{WHAT}: truncated: the interchange has no IEA")
     _check_count(iea, groups, "functional groups")
     _check_control(iea, isa[13].strip(), "ISA13")
-    if len(transactions) != 1:
-        raise AsnError(
-            f"{WHAT}: the interchange holds {len(transactions)} transaction "
-            f"sets; send one 856 per file")
-    transaction = transactions[0]
-    if transaction[0][1] != "856":
-        raise AsnError(
-            f"{transaction[0].where}: transaction set {show(transaction[0][1])}"
-            f" is not an 856 ship notice")
-    return transaction
+    if not sets:
+        raise AsnError(f"{WHAT}: the interchange holds no transaction set")
 
 
 def _check_count(segment: _Segment, actual: int, what: str) -> None:
@@ -249,7 +256,7 @@ def _check_control(segment: _Segment, expected: str, opener: str) -> None:
             f"does not match {opener} {show(expected)}")
 
 
-# --- transaction set content --------------------------------------------------
+# --- transaction set content -------------------------------------------------
 
 @dataclass(frozen=True)
 class _Level:
@@ -258,62 +265,94 @@ class _Level:
     item: LineDraft | None  # the item this level is, or is below
 
 
-def _transaction(segments: list[_Segment]) -> AdvanceShipNotice:
-    number = None
-    despatch = None
-    references: list[str] = []
-    parties: dict[str, tuple[str | None, str | None]] = {}
-    ssccs: list[str] = []
-    drafts: list[LineDraft] = []
-    levels: dict[str, _Level] = {}
-    level: _Level | None = None
-    order_lines: dict[int, str] = {}  # id(draft) -> LIN01 fallback
-    hl_count = 0
-    quantity_total = Decimal(0)
-    ctt = None
-    for segment in segments[1:-1]:
-        tag = segment.tag
-        if tag == "BSN":
-            number = segment[2]
-        elif tag == "DTM" and segment[1] == "011" and despatch is None:
-            despatch = _dtm(segment)
-        elif tag == "N1":
-            parties.setdefault(segment[1], _n1(segment))
-        elif tag == "HL":
-            hl_count += 1
-            level = _hl(segment, levels, drafts)
-        elif tag == "PRF":
-            if segment[1]:
-                references.append(segment[1])
-        elif tag == "MAN":
-            _man(segment, level, ssccs)
-        elif tag == "LIN":
-            _lin(segment, _item(segment, level), references, order_lines)
-        elif tag == "SN1":
-            quantity_total += _sn1(segment, _item(segment, level))
-        elif tag == "REF" and segment[1] in ("SE", "LT"):
-            item = _item(segment, level)
-            if not segment[2]:
-                raise AsnError(f"{segment.where}: REF*{segment[1]} is empty")
-            (item.serials if segment[1] == "SE" else item.lots).append(
-                segment[2])
-        elif tag == "CTT":
-            ctt = segment
-    for draft in drafts:
-        if id(draft) not in order_lines:
-            raise AsnError(f"{draft.where}: item level without LIN")
-        if draft.order_line is None:
-            draft.order_line = order_lines[id(draft)] or None
-    _check_ctt(ctt, hl_count, quantity_total)
-    supplier = next(
-        (parties[code] for code in SUPPLIER_QUALIFIERS if code in parties),
-        (None, None))
-    ship_to = parties.get("ST", (None, None))
-    return build_notice(
-        "x12-856", number, where=f"{segments[0].where}",
-        despatch_datetime=despatch, order_references=references,
-        supplier_gln=supplier[0], supplier_name=supplier[1],
-        ship_to_gln=ship_to[0], sscc=ssccs, lines=drafts)
+class _Content:
+    "What the transaction set says, collected segment by segment"
+
+    def __init__(self) -> None:
+        self.st: _Segment | None = None
+        self.number: str | None = None
+        self.despatch: datetime.datetime | None = None
+        self.references: list[str] = []
+        self.parties: dict[str, tuple[str | None, str | None]] = {}
+        self.ssccs: list[str] = []
+        self.drafts: list[LineDraft] = []
+        self.levels: dict[str, _Level] = {}
+        self.level: _Level | None = None
+        self.lin_ids: dict[int, str] = {}  # id(draft) -> LIN01
+        self.hl_count = 0
+        self.quantity_total = Decimal(0)
+        self.ctt: _Segment | None = None
+
+    def feed(self, segment: _Segment) -> None:
+        handler = self.HANDLERS.get(segment.tag)
+        if handler is not None:
+            handler(self, segment)
+
+    def _bsn(self, segment: _Segment) -> None:
+        self.number = segment[2]
+
+    def _dtm(self, segment: _Segment) -> None:
+        if segment[1] == "011" and self.despatch is None:
+            self.despatch = _dtm(segment)
+
+    def _n1(self, segment: _Segment) -> None:
+        self.parties.setdefault(segment[1], _n1(segment))
+
+    def _hl(self, segment: _Segment) -> None:
+        self.hl_count += 1
+        self.level = _hl(segment, self.levels, self.drafts)
+
+    def _prf(self, segment: _Segment) -> None:
+        if segment[1]:
+            self.references.append(segment[1])
+
+    def _man(self, segment: _Segment) -> None:
+        _man(segment, self.level, self.ssccs)
+
+    def _lin(self, segment: _Segment) -> None:
+        _lin(segment, _item(segment, self.level), self.references,
+            self.lin_ids)
+
+    def _sn1(self, segment: _Segment) -> None:
+        self.quantity_total += _sn1(segment, _item(segment, self.level))
+
+    def _ref(self, segment: _Segment) -> None:
+        if segment[1] not in ("SE", "LT"):
+            return
+        item = _item(segment, self.level)
+        if not segment[2]:
+            raise AsnError(f"{segment.where}: REF*{segment[1]} is empty")
+        (item.serials if segment[1] == "SE" else item.lots).append(segment[2])
+
+    def _ctt(self, segment: _Segment) -> None:
+        self.ctt = segment
+
+    HANDLERS = {
+        "BSN": _bsn, "DTM": _dtm, "N1": _n1, "HL": _hl, "PRF": _prf,
+        "MAN": _man, "LIN": _lin, "SN1": _sn1, "REF": _ref, "CTT": _ctt,
+    }
+
+    def finish(self) -> None:
+        "Checks at SE: every item has a LIN, CTT counts"
+        for draft in self.drafts:
+            if id(draft) not in self.lin_ids:
+                raise AsnError(f"{draft.where}: item level without LIN")
+            if draft.order_line is None:
+                draft.order_line = self.lin_ids[id(draft)] or None
+        _check_ctt(self.ctt, self.hl_count, self.quantity_total)
+
+    def notice(self) -> AdvanceShipNotice:
+        supplier = next(
+            (self.parties[code] for code in SUPPLIER_QUALIFIERS
+                if code in self.parties),
+            (None, None))
+        ship_to = self.parties.get("ST", (None, None))
+        return build_notice(
+            "x12-856", self.number, where=self.st.where,
+            despatch_datetime=self.despatch,
+            order_references=self.references,
+            supplier_gln=supplier[0], supplier_name=supplier[1],
+            ship_to_gln=ship_to[0], sscc=self.ssccs, lines=self.drafts)
 
 
 def _dtm(segment: _Segment) -> datetime.datetime:
@@ -401,10 +440,10 @@ def _man_ai(segment: _Segment, value: str, level: _Level | None,
 
 
 def _lin(segment: _Segment, item: LineDraft, references: list[str],
-        order_lines: dict[int, str]) -> None:
-    if id(item) in order_lines:
+        lin_ids: dict[int, str]) -> None:
+    if id(item) in lin_ids:
         raise AsnError(f"{segment.where}: a second LIN for item {item.line!r}")
-    order_lines[id(item)] = segment[1]
+    lin_ids[id(item)] = segment[1]
     elements = segment.elements[1:]
     if len(elements) % 2:
         elements += ("",)
