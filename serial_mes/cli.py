@@ -137,8 +137,7 @@ def _with_service(args, function):
         raise CommandError("database %r does not exist (run 'serial-mes "
             "demo' or give --database)" % args.database)
     try:
-        with database.session(args.database) as pool:
-            return function(pool)
+        return database.run(args.database, function)
     except UserError as exception:
         raise CommandError(exception.message)
 

@@ -113,3 +113,19 @@ def session(name, login='admin', readonly=False):
         User = pool.get('res.user')
         with transaction.set_context(User.get_preferences(context_only=True)):
             yield pool
+
+
+def run(name, function, login='admin', retries=5):
+    """function(pool) in a session, retried from the start when the
+    database reports a concurrent update (as trytond does for requests)"""
+    import time
+
+    from trytond import backend
+    for attempt in range(retries + 1):
+        try:
+            with session(name, login=login) as pool:
+                return function(pool)
+        except backend.DatabaseOperationalError:
+            if attempt == retries:
+                raise
+            time.sleep(0.02 * (attempt + 1))

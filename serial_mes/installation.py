@@ -244,6 +244,8 @@ class Installation(ModelSQL, ModelView):
         pool = Pool()
         Lot = pool.get('stock.lot')
         Event = pool.get('serial_mes.event')
+        if child:
+            Lot.lock_serials([child])
         cls.check_install(parent, child, product,
             override_reason=override_reason, check_bom=check_bom)
         product = child.product if child else product

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 
+from sql import For
 from sql.aggregate import Count
 
 from trytond import backend
@@ -439,6 +440,19 @@ class Lot(metaclass=PoolMeta):
                 location=to_location.id, read_point=str(to_location),
                 event_time=now))
         return lot_ids
+
+    @classmethod
+    def lock_serials(cls, lots):
+        """Row locks on lots until the transaction ends: two stations
+        scanning the same serial are served one after the other"""
+        if backend.name != 'postgresql' or not lots:
+            return
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=fields.SQL_OPERATORS['in'](table.id,
+                    [l.id for l in lots]),
+                for_=For('UPDATE')))
 
     @classmethod
     def _production_location(cls, near=None):

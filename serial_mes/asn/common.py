@@ -36,8 +36,6 @@ MAX_SERIALS = 1_000_000
 # Longest serial accepted: the length of GS1 AI (21).
 MAX_SERIAL_LENGTH = 20
 
-FORMATS = ("desadv", "x12-856", "ubl", "gs1-xml", "csv")
-
 _QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+")
 _RANGE_END = re.compile(r"(.*?)([0-9]+)", re.S)
 
@@ -120,8 +118,7 @@ class LineDraft:
 
 def format_quantity(quantity: Decimal) -> str:
     "Plain decimal text without exponent or trailing zeros: '3', '2.5'"
-    text = format(quantity.normalize(), "f")
-    return text
+    return format(quantity.normalize(), "f")
 
 
 def show(value, limit: int = 40) -> str:

@@ -2,10 +2,18 @@
 # this repository contains the full copyright notices and license terms.
 """UN/EDIFACT DESADV (EANCOM 97 D96A, EANCOM 2002 D01B) with serial numbers.
 
-pydifact 0.2.3 splits the interchange into segments (tokenizer and raw
-segment builder only: its segment validation is off because the wheel lacks
-the service-segment definitions it looks for).  Everything else is checked
-here.
+pydifact 0.2.3 splits the text into segments: only its Tokenizer and
+Parser.convert_tokens_to_raw_segments are used.  Parser.parse is avoided:
+it warns on every service segment (the wheel lacks the definitions it
+validates against), reads the UNB syntax identifier by string indexing
+(UNB+UNOC+... gives "U"/"N"; an empty UNB raises IndexError), and takes an
+escaped ``?'UNA`` inside text for a UNA.  UNA, the character set, release
+characters and truncation are handled here before tokenizing, because
+pydifact accepts a release character before any character, cannot express
+"no release character", and silently drops a last segment that ends in a
+separator.  Its tokenizer works character by character in Python (about
+0.3 to 1 MB/s), so a DESADV near MAX_SIZE takes a minute or more; the
+segments are streamed, not kept, so memory stays small.
 
 Character set
 -------------
@@ -36,7 +44,8 @@ UNT/UNZ, is reported as truncated.
 Content read
 ------------
 * ``BGM+351+number`` (another document code is refused), ``DTM+11``
-  (despatch date/time; formats 102, 203 and 204, others refused),
+  (despatch date/time; formats 102, 203 and 204, others refused; a date
+  alone gives midnight, no time zone),
   ``RFF+ON`` (purchase order; after LIN its third component is the order
   line), ``NAD+SU`` (supplier), ``NAD+DP`` or else ``NAD+ST`` (ship-to).
   A NAD party id is a GLN (checked) when its agency is 9, or when the agency
@@ -46,7 +55,8 @@ Content read
   SSCCs (ranges of SSCCs are expanded with their check digits).
 * ``LIN+n++gtin:SRV`` (also ``EN`` and ``UP``; another item type is
   refused), ``PIA+1|5+code:SA`` (supplier article number; other types are
-  ignored), ``QTY+12`` (despatched quantity; other qualifiers are ignored).
+  ignored), ``QTY+12`` (despatched quantity, '.' or ',' as decimal mark
+  whatever UNA says; other qualifiers are ignored).
 * ``GIN`` after a LIN: ``BN`` (serial number; ``SN`` is accepted as a
   synonym) and ``BX`` (batch/lot).  C208 ``first:last`` is an inclusive
   range, expanded keeping prefix and width; at most five C208 per GIN.
@@ -235,7 +245,7 @@ def _segment_number(text: str, position: int, service: _Service) -> int:
     else:
         release = re.escape(service.release)
         pattern = f"(?<!{release}){terminator}"
-    return len(re.findall(pattern, text[:position])) + 1
+    return sum(1 for _ in re.finditer(pattern, text[:position])) + 1
 
 
 # --- segments ----------------------------------------------------------------

@@ -11,9 +11,11 @@ The input must be UTF-8 and start with ISA, which is fixed width (106
 characters, each element padded to its width): the element separator is
 the 4th character, the component separator ISA16 and the segment
 terminator the character after ISA16.  The three must differ and must not
-be letters, digits or space.  CR/LF after a terminator are ignored (and a
-CR before it when the terminator is LF).  ISA ... GS ... ST ... SE ... GE
-... IEA, with exactly one transaction set, which must be an 856 (GS01 SH).
+be letters, digits or space; CR and LF may only be the segment terminator.
+CR/LF after a terminator are ignored, and a CR before an LF terminator,
+so files with CR LF line ends work whichever of the two ISA declares.
+ISA ... GS ... ST ... SE ... GE ... IEA, with exactly one transaction set,
+which must be an 856 (GS01 SH).
 Checked: SE01 = segments from ST to SE, SE02 = ST02; GE01 = transaction sets
 in the group, GE02 = GS06; IEA01 = groups, IEA02 = ISA13; CTT01 = number of
 HL segments and, when given, CTT02 = sum of SN102.  Data after the last
@@ -122,11 +124,12 @@ def _separators(text: str) -> tuple[str, str, str]:
         position += width + 1
     separators = {element, component, terminator}
     if len(separators) != 3 or any(
-            char.isalnum() or char == " " for char in separators):
+            char.isalnum() or char == " " for char in separators) or \
+            {element, component} & {"\r", "\n"}:
         raise AsnError(
             f"{WHAT}: ISA separators {element!r}, {component!r} and "
             f"{terminator!r} must differ and not be letters, digits or "
-            f"space")
+            f"space (CR and LF only as segment terminator)")
     return element, component, terminator
 
 
