@@ -9,8 +9,9 @@ import json
 from collections import defaultdict
 
 from sql import Literal, Null, With
+from sql.aggregate import Max
 from sql.conditionals import Coalesce
-from sql.operators import Equal
+from sql.operators import Equal, Exists
 
 from trytond.i18n import gettext
 from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
@@ -510,33 +511,29 @@ class Installation(ModelSQL, ModelView):
             where=fields.SQL_OPERATORS['in'](lot.id, list(lot_ids)))
         up.query |= table.join(up, condition=table.child == up.lot
             ).select(table.parent, where=table.removed_at == Null)
-        # Union without ALL: a shared ancestor is visited once
+        # Union without ALL: a shared ancestor is visited once.
+        # Correlated sub-queries use the indexes on child and on move.lot
         delivered = move.join(location,
             condition=move.to_location == location.id).select(
-            move.lot.as_('lot'), Coalesce(move.effective_date,
-                move.planned_date).as_('date'),
-            where=(location.type == 'customer') & (move.state == 'done'))
+            Max(Coalesce(move.effective_date, move.planned_date)),
+            where=(move.lot == lot.id) & (location.type == 'customer')
+            & (move.state == 'done'))
+        installed = top.select(top.id,
+            where=(top.child == up.lot) & (top.removed_at == Null))
         units = up.join(lot, condition=lot.id == up.lot
-            ).join(delivered, 'LEFT',
-                condition=delivered.lot == lot.id
             ).select(lot.id, lot.status, lot.current_location, lot.holder,
-                delivered.date,
-                where=~up.lot.in_(top.select(top.child,
-                        where=(top.removed_at == Null) & (top.child != Null))),
+                delivered,
+                where=~Exists(installed),
                 with_=[up], order_by=[lot.id])
         cursor = Transaction().connection.cursor()
         cursor.execute(*units)
-        result = {}
+        result = []
         for unit_id, status, location_id, holder_id, date in cursor:
             if isinstance(date, str):
                 # SQLite gives raw text
                 date = dt.date.fromisoformat(date[:10])
-            # keep the latest delivery
-            if unit_id not in result or (date and (
-                        not result[unit_id][4] or date > result[unit_id][4])):
-                result[unit_id] = (unit_id, status, location_id, holder_id,
-                    date)
-        return list(result.values())
+            result.append((unit_id, status, location_id, holder_id, date))
+        return result
 
 
 

@@ -284,10 +284,12 @@ def main():
             for n in unit_numbers]
         first_chip = Lot.search([('number', '=', 'CHIP-U%06d.0.0.0' % (
                         args.units // 2))])[0].id
-        # a supplier batch: 100 chips received together, from 50 units
-        batch = list(range(first_chip, first_chip + 100))
-        assert Lot.search_count([('id', 'in', batch),
-                ('product.code', '=', 'CHIP')]) == 100
+        # a supplier batch: 100 chips received together
+        batch = [l.id for l in Lot.search([
+                    ('id', '>=', first_chip),
+                    ('product.code', '=', 'CHIP'),
+                    ], order=[('id', 'ASC')], limit=100)]
+        assert len(batch) == 100
 
         def cycle(values):
             iterator = iter(values * 1000)
