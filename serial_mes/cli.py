@@ -5,6 +5,7 @@
 Every command that reads prints JSON with --json; exit status 0 on success,
 2 with a one-line error on stderr for bad input."""
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -330,6 +331,17 @@ def build_parser():
         help="accept text that is not GS1 as kind 'plain'")
     parse.add_argument('--json', action='store_true')
     parse.set_defaults(func=cmd_barcode_parse)
+
+    # Commands of the other modules (epc, rfid, passport ...)
+    for name in ['serial_mes_rfid', 'serial_mes_passport']:
+        try:
+            module = importlib.import_module(name + '.cli')
+        except ModuleNotFoundError as exception:
+            if exception.name != name + '.cli':
+                raise
+            continue
+        module.add_commands(commands, CommandError, _database_arguments,
+            _with_service, _print_json)
     return parser
 
 
