@@ -19,6 +19,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
+from . import sqlcache
 from .exceptions import InstallationError
 
 REMOVAL_REASONS = [
@@ -456,40 +457,42 @@ class Installation(ModelSQL, ModelView):
     def tree_rows(cls, lot_id, at=None):
         """[(installation id, parent id, child id, depth)] of lot_id's
         as-built tree at every depth, as it is (or was at `at`)"""
-        table = cls.__table__()
-        link = cls.__table__()
-        tree = With('id', 'parent', 'child', 'depth', recursive=True)
-        tree.query = table.select(table.id, table.parent, table.child,
-            Literal(1),
-            where=(table.parent == lot_id) & cls._active(table, at))
-        tree.query |= link.join(tree, condition=link.parent == tree.child
-            ).select(link.id, link.parent, link.child, tree.depth + 1,
-                where=cls._active(link, at))
-        tree.query.all_ = True
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*tree.select(tree.id, tree.parent, tree.child,
-                tree.depth, with_=[tree], order_by=[tree.depth, tree.id]))
-        return cursor.fetchall()
+        def build(lot_id, at):
+            table = cls.__table__()
+            link = cls.__table__()
+            tree = With('id', 'parent', 'child', 'depth', recursive=True)
+            tree.query = table.select(table.id, table.parent, table.child,
+                Literal(1),
+                where=(table.parent == lot_id) & cls._active(table, at))
+            tree.query |= link.join(tree, condition=link.parent == tree.child
+                ).select(link.id, link.parent, link.child, tree.depth + 1,
+                    where=cls._active(link, at))
+            tree.query.all_ = True
+            return tree.select(tree.id, tree.parent, tree.child, tree.depth,
+                with_=[tree], order_by=[tree.depth, tree.id])
+        return sqlcache.execute('installation.tree', build,
+            lot_id=lot_id, at=at).fetchall()
 
     @classmethod
     def ancestor_rows(cls, lot_ids, at=None):
         """[(installation id, parent id, child id, depth)] of every link
         above lot_ids, up to the top-level units"""
-        table = cls.__table__()
-        link = cls.__table__()
-        up = With('id', 'parent', 'child', 'depth', recursive=True)
-        up.query = table.select(table.id, table.parent, table.child,
-            Literal(1),
-            where=fields.SQL_OPERATORS['in'](table.child, list(lot_ids))
-            & cls._active(table, at))
-        up.query |= link.join(up, condition=link.child == up.parent
-            ).select(link.id, link.parent, link.child, up.depth + 1,
-                where=cls._active(link, at))
-        up.query.all_ = True
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*up.select(up.id, up.parent, up.child, up.depth,
-                with_=[up], order_by=[up.depth, up.id]))
-        return cursor.fetchall()
+        def build(lot_ids, at):
+            table = cls.__table__()
+            link = cls.__table__()
+            up = With('id', 'parent', 'child', 'depth', recursive=True)
+            up.query = table.select(table.id, table.parent, table.child,
+                Literal(1),
+                where=fields.SQL_OPERATORS['in'](table.child, lot_ids)
+                & cls._active(table, at))
+            up.query |= link.join(up, condition=link.child == up.parent
+                ).select(link.id, link.parent, link.child, up.depth + 1,
+                    where=cls._active(link, at))
+            up.query.all_ = True
+            return up.select(up.id, up.parent, up.child, up.depth,
+                with_=[up], order_by=[up.depth, up.id])
+        return sqlcache.execute('installation.ancestors', build,
+            lot_ids=list(lot_ids), at=at).fetchall()
 
     @classmethod
     def top_level_rows(cls, lot_ids):
@@ -500,33 +503,34 @@ class Installation(ModelSQL, ModelView):
         Lot = pool.get('stock.lot')
         Move = pool.get('stock.move')
         Location = pool.get('stock.location')
-        table = cls.__table__()
-        link = cls.__table__()
-        top = cls.__table__()
-        lot = Lot.__table__()
-        move = Move.__table__()
-        location = Location.__table__()
-        up = With('lot', recursive=True)
-        up.query = lot.select(lot.id,
-            where=fields.SQL_OPERATORS['in'](lot.id, list(lot_ids)))
-        up.query |= table.join(up, condition=table.child == up.lot
-            ).select(table.parent, where=table.removed_at == Null)
-        # Union without ALL: a shared ancestor is visited once.
-        # Correlated sub-queries use the indexes on child and on move.lot
-        delivered = move.join(location,
-            condition=move.to_location == location.id).select(
-            Max(Coalesce(move.effective_date, move.planned_date)),
-            where=(move.lot == lot.id) & (location.type == 'customer')
-            & (move.state == 'done'))
-        installed = top.select(top.id,
-            where=(top.child == up.lot) & (top.removed_at == Null))
-        units = up.join(lot, condition=lot.id == up.lot
-            ).select(lot.id, lot.status, lot.current_location, lot.holder,
-                delivered,
-                where=~Exists(installed),
-                with_=[up], order_by=[lot.id])
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*units)
+
+        def build(lot_ids):
+            table = cls.__table__()
+            top = cls.__table__()
+            lot = Lot.__table__()
+            move = Move.__table__()
+            location = Location.__table__()
+            up = With('lot', recursive=True)
+            up.query = lot.select(lot.id,
+                where=fields.SQL_OPERATORS['in'](lot.id, lot_ids))
+            up.query |= table.join(up, condition=table.child == up.lot
+                ).select(table.parent, where=table.removed_at == Null)
+            # Union without ALL: a shared ancestor is visited once.
+            # Correlated sub-queries use the indexes on child and move.lot
+            delivered = move.join(location,
+                condition=move.to_location == location.id).select(
+                Max(Coalesce(move.effective_date, move.planned_date)),
+                where=(move.lot == lot.id) & (location.type == 'customer')
+                & (move.state == 'done'))
+            installed = top.select(top.id,
+                where=(top.child == up.lot) & (top.removed_at == Null))
+            return up.join(lot, condition=lot.id == up.lot
+                ).select(lot.id, lot.status, lot.current_location,
+                    lot.holder, delivered,
+                    where=~Exists(installed),
+                    with_=[up], order_by=[lot.id])
+        cursor = sqlcache.execute('installation.top_level', build,
+            lot_ids=list(lot_ids))
         result = []
         for unit_id, status, location_id, holder_id, date in cursor:
             if isinstance(date, str):
