@@ -311,5 +311,5 @@ class Event(ModelSQL, ModelView):
         "Insert rows made by bulk_values() (system events, bulk paths)"
         if not rows:
             return
-        columns = sorted(rows[0])
-        bulk.insert(cls, columns, [[r[c] for c in columns] for r in rows])
+        columns = sorted(set().union(*rows))
+        bulk.insert(cls, columns, [[r.get(c) for c in columns] for r in rows])

@@ -26,3 +26,7 @@ class SerialNotFound(UserError):
 
 class InstallationError(ValidationError):
     pass
+
+
+class ReceivingError(ValidationError):
+    pass

@@ -1,0 +1,505 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Receiving: ASN import into a supplier shipment, scan receipt at the dock.
+
+The web client, the receiving page's routes and the CLI call these
+methods; they translate only."""
+import datetime as dt
+import hashlib
+import json
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateAction, StateView, Wizard
+
+from . import bulk
+from .exceptions import ReceivingError, SerialNumberError
+from .gs1 import BarcodeError, parse_barcode
+
+
+class ShipmentIn(metaclass=PoolMeta):
+    __name__ = 'stock.shipment.in'
+    asn_number = fields.Char("ASN Number", readonly=True)
+    asn_format = fields.Char("ASN Format", readonly=True)
+    asn_hash = fields.Char("ASN Hash", readonly=True)
+    receipt_exceptions = fields.One2Many('serial_mes.receipt.exception',
+        'shipment', "Receipt Exceptions", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.asn_number, Index.Equality(cardinality='high'))))
+
+    # --- ASN import --------------------------------------------------------
+
+    @classmethod
+    def import_asn(cls, data, filename=None):
+        """Create (or correct) the supplier shipment of an ASN, with its
+        expected serials; all or nothing. Return (shipment, created)"""
+        from .asn import AsnError, parse
+        try:
+            asn = parse(data)
+        except AsnError as exception:
+            raise ReceivingError(gettext('serial_mes.msg_asn_invalid',
+                    error=str(exception)))
+        digest = hashlib.sha256(data).hexdigest()
+        supplier = cls._asn_supplier(asn)
+        lines = [(line, cls._asn_product(line)) for line in asn.lines]
+        existing = cls.search([
+                ('asn_number', '=', asn.number),
+                ('supplier', '=', supplier.id),
+                ], limit=1)
+        if existing:
+            shipment, = existing
+            if shipment.asn_hash == digest:
+                return shipment, False
+            if shipment.state != 'draft' or any(
+                    m.scanned_at for m in shipment.incoming_moves):
+                raise ReceivingError(gettext(
+                        'serial_mes.msg_asn_already_received',
+                        number=asn.number, shipment=shipment.rec_name))
+        else:
+            shipment = None
+        serials = cls._asn_check_serials(lines, shipment)
+        if shipment:
+            cls._asn_clear(shipment, keep=serials)
+        else:
+            shipment = cls._asn_shipment(asn, supplier)
+        shipment.asn_number = asn.number
+        shipment.asn_format = asn.format
+        shipment.asn_hash = digest
+        shipment.reference = shipment.reference or asn.number
+        shipment.save()
+        cls._asn_moves(shipment, asn, lines, serials)
+        cls._asn_attach(shipment, data, filename or 'asn-%s.%s' % (
+                asn.number, asn.format))
+        return cls(shipment.id), True
+
+    @classmethod
+    def _asn_supplier(cls, asn):
+        pool = Pool()
+        Party = pool.get('party.party')
+        parties = []
+        if asn.supplier_gln:
+            parties = Party.search([
+                    ('identifiers.code', '=', asn.supplier_gln)], limit=1)
+        if not parties and asn.supplier_name:
+            parties = Party.search([('name', '=', asn.supplier_name)],
+                limit=1)
+        if not parties:
+            raise ReceivingError(gettext('serial_mes.msg_asn_supplier',
+                    gln=asn.supplier_gln or '-',
+                    name=asn.supplier_name or '-'))
+        return parties[0]
+
+    @classmethod
+    def _asn_product(cls, line):
+        pool = Pool()
+        Product = pool.get('product.product')
+        products = Product.search_gtin(line.gtin) if line.gtin else []
+        if not products and line.supplier_code:
+            products = Product.search([('code', '=', line.supplier_code)],
+                limit=1)
+        if not products:
+            raise ReceivingError(gettext('serial_mes.msg_asn_product',
+                    line=line.line, gtin=line.gtin or '-',
+                    code=line.supplier_code or '-'))
+        return products[0]
+
+    @classmethod
+    def _asn_check_serials(cls, lines, shipment):
+        """{(product id, number): existing expected lot id or None} of the
+        ASN's serials, refusing serials that exist elsewhere"""
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        mine = {m.lot.id for m in shipment.incoming_moves if m.lot} if (
+            shipment) else set()
+        result = {}
+        for line, product in lines:
+            if not line.serials:
+                continue
+            if not product.serial_rule:
+                raise ReceivingError(gettext(
+                        'serial_mes.msg_asn_not_serial', line=line.line,
+                        product=product.rec_name))
+            known = {}
+            for sub in grouped_slice(list(line.serials), 1000):
+                for lot in Lot.search([('product', '=', product.id),
+                            ('number', 'in', list(sub))]):
+                    known[lot.number] = lot
+            for number in line.serials:
+                lot = known.get(number)
+                if lot and (lot.id not in mine or lot.status != 'expected'):
+                    raise ReceivingError(gettext(
+                            'serial_mes.msg_asn_serial_exists',
+                            serial=number, product=product.rec_name,
+                            status=lot.status))
+                product.serial_rule.check_number(number)
+                result[(product.id, number)] = lot.id if lot else None
+        return result
+
+    @classmethod
+    def _asn_shipment(cls, asn, supplier):
+        pool = Pool()
+        Location = pool.get('stock.location')
+        warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+        shipment = cls(supplier=supplier, warehouse=warehouse,
+            company=Transaction().context.get('company'),
+            planned_date=asn.despatch_datetime.date()
+            if asn.despatch_datetime else None)
+        shipment.on_change_warehouse()
+        shipment.on_change_supplier()
+        shipment.save()
+        return shipment
+
+    @classmethod
+    def _asn_clear(cls, shipment, keep):
+        "A corrected ASN replaces the expected lines of the previous one"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Event = pool.get('serial_mes.event')
+        kept = {lot_id for lot_id in keep.values() if lot_id}
+        dropped = [m.lot.id for m in shipment.incoming_moves
+            if m.lot and m.lot.id not in kept]
+        Move.delete(list(shipment.incoming_moves))
+        if dropped:
+            Event.insert_rows(Event.bulk_values(dropped,
+                    Transaction().context.get('company'), source='asn',
+                    biz_step='void_shipping', disposition='inactive',
+                    origin=str(shipment), payload=json.dumps({
+                            'asn_corrected': shipment.asn_number})))
+
+    @classmethod
+    def _asn_moves(cls, shipment, asn, lines, serials):
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Move = pool.get('stock.move')
+        Event = pool.get('serial_mes.event')
+        company = shipment.company
+        to_create = []
+        new_lot_ids = []
+        for line, product in lines:
+            template = cls._asn_move_template(shipment, product)
+            if line.serials:
+                numbers = [n for n in line.serials
+                    if serials[(product.id, n)] is None]
+                ids = dict(zip(numbers, Lot._insert_lots(product, numbers,
+                            'expected'))) if numbers else {}
+                new_lot_ids.extend(ids.values())
+                lot_ids = [serials[(product.id, n)] or ids[n]
+                    for n in line.serials]
+                to_create.append((template, [(1, i) for i in lot_ids]))
+            else:
+                lot_id = None
+                if line.lots and len(line.lots) == 1 and (
+                        product.template.tracking == 'lot'):
+                    lots = Lot.search([('product', '=', product.id),
+                            ('number', '=', line.lots[0])], limit=1)
+                    lot_id = lots[0].id if lots else Lot.create([{
+                                'product': product.id,
+                                'number': line.lots[0]}])[0].id
+                to_create.append((template, [(float(line.quantity),
+                                lot_id)]))
+        for template, rows in to_create:
+            columns = [c for c in bulk.stored_columns(Move, template)
+                if c not in {'lot', 'quantity', 'internal_quantity'}]
+            base = [template[c] for c in columns]
+            bulk.insert(Move, columns + ['quantity', 'internal_quantity',
+                    'lot'], [base + [q, q, lot_id] for q, lot_id in rows])
+        lot_ids = [lot_id for _, rows in to_create for _, lot_id in rows
+            if lot_id]
+        bulk.forget_cached(Move, [])
+        Event.insert_rows(
+            Event.bulk_values(new_lot_ids, company.id, action='add',
+                source='asn', biz_step='commissioning',
+                disposition='expected', status_to='expected',
+                origin=str(shipment))
+            + Event.bulk_values(lot_ids, company.id, source='asn',
+                biz_step='receiving', disposition='in_transit',
+                origin=str(shipment), payload=json.dumps({
+                        'asn': asn.number, 'format': asn.format})))
+
+    @classmethod
+    def _asn_move_template(cls, shipment, product):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        move = Move(**Move.default_get(list(Move._fields),
+                with_rec_name=False))
+        move.product = product
+        move.unit = product.default_uom
+        move.quantity = 1
+        move.from_location = shipment.supplier_location
+        move.to_location = shipment.warehouse_input
+        move.company = shipment.company
+        move.shipment = shipment
+        move.planned_date = shipment.planned_date
+        move.unit_price = product.cost_price
+        move.currency = shipment.company.currency
+        values = move._save_values()
+        values.update({
+                'state': 'draft',
+                'internal_quantity': 1.0,
+                'create_uid': Transaction().user,
+                'create_date': dt.datetime.now(),
+                })
+        return values
+
+    @classmethod
+    def _asn_attach(cls, shipment, data, filename):
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Attachment.create([{
+                    'resource': str(shipment),
+                    'name': filename,
+                    'type': 'data',
+                    'data': data,
+                    }])
+
+    # --- scan receipt ------------------------------------------------------
+
+    @classmethod
+    def find_for_receipt(cls, code):
+        shipments = cls.search(['OR',
+                ('number', '=', code),
+                ('reference', '=', code),
+                ('asn_number', '=', code),
+                ], order=[('id', 'DESC')], limit=1)
+        if not shipments:
+            raise ReceivingError(gettext('serial_mes.msg_receipt_unknown',
+                    code=code))
+        return shipments[0]
+
+    def receipt_status(self):
+        "Expected / scanned / missing per product, and unexpected scans"
+        lines = {}
+        for move in self.incoming_moves:
+            if move.state == 'cancelled':
+                continue
+            line = lines.setdefault(move.product.id, {
+                    'product': move.product.rec_name,
+                    'gtin': move.product.gtin,
+                    'expected': 0, 'scanned': 0, 'missing': 0,
+                    })
+            if move.lot and move.product.serial_rule:
+                if not move.receipt_extra:
+                    line['expected'] += 1
+                if move.scanned_at:
+                    line['scanned'] += 1
+                elif not move.receipt_extra:
+                    line['missing'] += 1
+            else:
+                line['expected'] += move.quantity
+        return {
+            'shipment': {
+                'id': self.id,
+                'number': self.number,
+                'supplier': self.supplier.rec_name,
+                'asn': self.asn_number,
+                'state': self.state,
+                },
+            'lines': list(lines.values()),
+            'unexpected': [{'code': e.code, 'product': (
+                        e.product.rec_name if e.product else None),
+                    'result': e.result}
+                for e in self.receipt_exceptions],
+            }
+
+    @classmethod
+    def scan_receipt(cls, shipment, code, accept_extra=False):
+        """Answer one scan at the dock: matched, duplicate, unexpected
+        (or accepted_extra), wrong_product, elsewhere or invalid"""
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        if shipment.state != 'draft':
+            raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
+                    shipment=shipment.rec_name))
+        try:
+            barcode = parse_barcode(code or '', plain=True)
+        except BarcodeError as exception:
+            return cls._scan_answer(shipment, 'invalid', str(exception),
+                code=code)
+        number, products = None, []
+        if barcode.kind == 'plain':
+            number = barcode.text.strip()
+            if not number:
+                return cls._scan_answer(shipment, 'invalid',
+                    gettext('serial_mes.msg_scan_empty'), code=code)
+        else:
+            number = barcode.serial
+            if not number:
+                return cls._scan_answer(shipment, 'invalid', gettext(
+                        'serial_mes.msg_scan_no_serial', code=code),
+                    code=code)
+            products = Product.search_gtin(barcode.gtin) if (
+                barcode.gtin) else []
+            if not products:
+                return cls._scan_answer(shipment, 'wrong_product', gettext(
+                        'serial_mes.msg_scan_unknown_gtin',
+                        gtin=barcode.gtin), code=code)
+        moves = {m.lot.id: m for m in shipment.incoming_moves if m.lot}
+        shipment_products = {m.product for m in shipment.incoming_moves}
+        domain = [('number', '=', number)]
+        if products:
+            domain.append(('product', 'in', [p.id for p in products]))
+        lots = Lot.search(domain)
+        Lot.lock_serials(lots)
+        lots = Lot.browse([l.id for l in lots])
+        for lot in lots:
+            move = moves.get(lot.id)
+            if move:
+                move = Move(move.id)
+                if move.scanned_at:
+                    return cls._scan_answer(shipment, 'duplicate', gettext(
+                            'serial_mes.msg_scan_duplicate',
+                            serial=number), lot=lot)
+                Move.write([move], {'scanned_at': dt.datetime.now()})
+                return cls._scan_answer(shipment, 'matched', gettext(
+                        'serial_mes.msg_scan_matched', serial=number,
+                        product=lot.product.rec_name), lot=lot)
+        if lots:
+            lot = lots[0]
+            return cls._scan_answer(shipment, 'elsewhere', gettext(
+                    'serial_mes.msg_scan_elsewhere', serial=number,
+                    status=lot.status, location=(
+                        lot.current_location.rec_name
+                        if lot.current_location else '-')), lot=lot,
+                code=code)
+        product = products[0] if products else (
+            list(shipment_products)[0] if len(shipment_products) == 1
+            else None)
+        if product and product not in shipment_products:
+            return cls._scan_answer(shipment, 'wrong_product', gettext(
+                    'serial_mes.msg_scan_wrong_product_receipt',
+                    product=product.rec_name), code=code, product=product)
+        if product and product.serial_rule and (
+                accept_extra or not shipment.asn_number):
+            try:
+                product.serial_rule.check_number(number)
+            except SerialNumberError as exception:
+                return cls._scan_answer(shipment, 'invalid',
+                    exception.message, code=code)
+            lot, = Lot.create_serials(product, numbers=[number],
+                source='scan', origin=shipment)
+            template = cls._asn_move_template(shipment, product)
+            move, = Move.create([{k: v for k, v in template.items()
+                        if k not in {'create_uid', 'create_date',
+                            'internal_quantity'}}])
+            Move.write([move], {'lot': lot.id,
+                    'scanned_at': dt.datetime.now(),
+                    'receipt_extra': bool(shipment.asn_number)})
+            return cls._scan_answer(shipment, 'accepted_extra', gettext(
+                    'serial_mes.msg_scan_accepted', serial=number,
+                    product=product.rec_name), lot=lot)
+        return cls._scan_answer(shipment, 'unexpected', gettext(
+                'serial_mes.msg_scan_unexpected', serial=number),
+            code=code, product=product, record=True)
+
+    @classmethod
+    def _scan_answer(cls, shipment, result, message, lot=None, code=None,
+            product=None, record=False):
+        pool = Pool()
+        Exception_ = pool.get('serial_mes.receipt.exception')
+        if record or result in {'elsewhere', 'wrong_product'}:
+            Exception_.create([{
+                        'shipment': shipment.id, 'code': code[:100],
+                        'result': result,
+                        'product': product.id if product else None,
+                        }])
+        answer = cls(shipment.id).receipt_status()
+        answer.update({
+                'result': result,
+                'message': message,
+                'serial': lot.number if lot else None,
+                'product': (lot.product.rec_name if lot else
+                    product.rec_name if product else None),
+                })
+        return answer
+
+    @classmethod
+    def finish_receipt(cls, shipment):
+        """Receive what was scanned: missing serials leave the shipment,
+        the scanned ones are in stock (SII) at the input location"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        if shipment.state != 'draft':
+            raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
+                    shipment=shipment.rec_name))
+        missing = [m for m in shipment.incoming_moves
+            if m.lot and m.product.serial_rule and not m.scanned_at]
+        report = {
+            'missing': [{'product': m.product.rec_name,
+                    'serial': m.lot.number} for m in missing],
+            }
+        Move.delete(missing)
+        shipment = cls(shipment.id)
+        received = [m for m in shipment.incoming_moves]
+        if not received:
+            raise ReceivingError(gettext('serial_mes.msg_receipt_nothing',
+                    shipment=shipment.rec_name))
+        cls.receive([shipment])
+        shipment = cls(shipment.id)
+        answer = shipment.receipt_status()
+        answer.update(report)
+        answer['received'] = sum(1 for m in received
+            if m.lot and m.product.serial_rule)
+        return answer
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'stock.move'
+    scanned_at = fields.Timestamp("Scanned at", readonly=True)
+    receipt_extra = fields.Boolean("Extra at Receipt", readonly=True,
+        help="Scanned at the dock although the ASN did not announce it.")
+
+
+class ReceiptException(ModelSQL, ModelView):
+    "A scan at the dock that did not match the shipment"
+    __name__ = 'serial_mes.receipt.exception'
+    shipment = fields.Many2One('stock.shipment.in', "Shipment",
+        required=True, ondelete='CASCADE')
+    code = fields.Char("Code", readonly=True)
+    result = fields.Char("Result", readonly=True)
+    product = fields.Many2One('product.product', "Product", readonly=True,
+        ondelete='SET NULL')
+    scanned_at = fields.Timestamp("Scanned at", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('shipment')
+
+    @classmethod
+    def default_scanned_at(cls):
+        return dt.datetime.now()
+
+
+class ImportAsnStart(ModelView):
+    __name__ = 'serial_mes.import_asn.start'
+    file = fields.Binary("ASN File", required=True, filename='filename')
+    filename = fields.Char("File Name")
+
+
+class ImportAsn(Wizard):
+    "Import an advance shipping notice into a supplier shipment"
+    __name__ = 'serial_mes.import_asn'
+    start = StateView('serial_mes.import_asn.start',
+        'serial_mes.import_asn_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Import", 'open_', 'tryton-ok', default=True),
+            ])
+    open_ = StateAction('stock.act_shipment_in_form')
+
+    def do_open_(self, action):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        shipment, _ = ShipmentIn.import_asn(bytes(self.start.file),
+            self.start.filename)
+        action['views'].reverse()
+        return action, {'res_id': [shipment.id]}

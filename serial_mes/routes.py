@@ -1,0 +1,161 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Shop-floor routes: the receiving page and its JSON API.
+
+Devices authenticate with a Tryton user-application key (application
+serial_mes_receiving): `Authorization: Bearer <key>`. Every answer is JSON;
+bad input gets HTTP 400 with {"error": "<one line>"} and writes nothing."""
+import json
+import os
+
+from werkzeug.wrappers import Response
+
+from trytond.exceptions import UserError
+from trytond.pool import Pool
+from trytond.protocols.wrappers import (
+    HTTPStatus, abort, user_application, with_pool, with_transaction)
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'web')
+CONTENT_TYPES = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.svg': 'image/svg+xml',
+    }
+MAX_BODY = 64 * 1024
+
+receiving_application = user_application('serial_mes_receiving', json=False)
+
+
+def _static(name):
+    path = os.path.join(WEB, name)
+    extension = os.path.splitext(name)[1]
+    if (os.sep in name or name.startswith('.') or extension not in
+            CONTENT_TYPES or not os.path.isfile(path)):
+        abort(HTTPStatus.NOT_FOUND)
+    with open(path, 'rb') as file:
+        return Response(file.read(), content_type=CONTENT_TYPES[extension])
+
+
+@app.route('/<database_name>/serial_mes/receiving', methods={'GET'})
+def receiving_page(request, database_name):
+    return _static('receiving.html')
+
+
+@app.route('/<database_name>/serial_mes/web/<name>', methods={'GET'})
+def web_asset(request, database_name, name):
+    return _static(name)
+
+
+def _json(value, status=200):
+    return Response(json.dumps(value, default=str), status=status,
+        content_type='application/json')
+
+
+def _error(message, status=400):
+    Transaction().rollback()
+    return _json({'error': ' '.join(str(message).split())}, status=status)
+
+
+def _body(request):
+    data = request.get_data(cache=False)
+    if len(data) > MAX_BODY:
+        raise ValueError("request body over %d bytes" % MAX_BODY)
+    try:
+        body = json.loads(data or b'{}')
+    except ValueError as exception:
+        raise ValueError("malformed JSON: %s" % exception)
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
+    return body
+
+
+def _service(request, function):
+    "Run function(pool, body) as the key's user, with its company"
+    pool = Pool()
+    User = pool.get('res.user')
+    try:
+        body = _body(request)
+    except ValueError as exception:
+        return _error(exception)
+    with Transaction().set_context(User.get_preferences(context_only=True)):
+        try:
+            return _json(function(pool, body))
+        except UserError as exception:
+            return _error(exception.message)
+
+
+def _code(body):
+    code = body.get('code')
+    if not isinstance(code, str) or not code or len(code) > 4096:
+        raise UserError("give the scanned code as a string")
+    return code
+
+
+def _shipment(pool, shipment_id):
+    ShipmentIn = pool.get('stock.shipment.in')
+    shipments = ShipmentIn.search([('id', '=', shipment_id)])
+    if not shipments:
+        raise UserError("unknown shipment %s" % shipment_id)
+    return shipments[0]
+
+
+@app.route('/<database_name>/serial_mes/receiving/open', methods={'POST'})
+@with_pool
+@with_transaction()
+@receiving_application
+def receiving_open(request, pool):
+    def open_(pool, body):
+        ShipmentIn = pool.get('stock.shipment.in')
+        return ShipmentIn.find_for_receipt(_code(body)).receipt_status()
+    return _service(request, open_)
+
+
+@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/scan',
+    methods={'POST'})
+@with_pool
+@with_transaction()
+@receiving_application
+def receiving_scan(request, pool, shipment_id):
+    def scan(pool, body):
+        ShipmentIn = pool.get('stock.shipment.in')
+        return ShipmentIn.scan_receipt(_shipment(pool, shipment_id),
+            _code(body), accept_extra=bool(body.get('accept_extra')))
+    return _service(request, scan)
+
+
+@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/finish',
+    methods={'POST'})
+@with_pool
+@with_transaction()
+@receiving_application
+def receiving_finish(request, pool, shipment_id):
+    def finish(pool, body):
+        ShipmentIn = pool.get('stock.shipment.in')
+        return ShipmentIn.finish_receipt(_shipment(pool, shipment_id))
+    return _service(request, finish)
+
+
+@app.route('/<database_name>/serial_mes/asn', methods={'POST'})
+@with_pool
+@with_transaction()
+@receiving_application
+def asn_import(request, pool):
+    "Partner systems post the ASN file itself (any of the five formats)"
+    from .asn import MAX_SIZE
+    data = request.get_data(cache=False)
+    if len(data) > MAX_SIZE:
+        return _error("ASN over %d bytes" % MAX_SIZE, status=413)
+    User = pool.get('res.user')
+    ShipmentIn = pool.get('stock.shipment.in')
+    with Transaction().set_context(User.get_preferences(context_only=True)):
+        try:
+            shipment, created = ShipmentIn.import_asn(data,
+                request.args.get('filename'))
+        except UserError as exception:
+            return _error(exception.message)
+        answer = shipment.receipt_status()
+        answer['created'] = created
+        return _json(answer, status=201 if created else 200)

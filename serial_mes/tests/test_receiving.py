@@ -1,0 +1,202 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import os
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+from serial_mes.exceptions import ReceivingError
+
+from .tools import create_product, create_rule, locations
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__)))), 'data', 'asn')
+GS = '\x1d'
+
+
+def sample(name):
+    with open(os.path.join(DATA, name), 'rb') as file:
+        return file.read()
+
+
+class ReceivingTestCase(_DBTestCase):
+    "ASN import into supplier shipments and scan receipt at the dock"
+    module = 'serial_mes'
+
+    def setup_asteria(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        rule = create_rule(pattern='[A-Z0-9][A-Z0-9-]{3,19}')
+        board = create_product("Motherboard", code='MB-B760', rule=rule,
+            gtin='9506000140100')
+        case = create_product("Case", code='CASE-MID', rule=rule,
+            gtin='9506000140155')
+        supplier, = Party.create([{'name': "Asteria Boards Ltd",
+                    'identifiers': [('create', [{
+                                    'code': '9506000200002'}])]}])
+        return board, case, supplier
+
+    def counts(self):
+        pool = Pool()
+        return tuple(pool.get(m).search_count([]) for m in [
+                'stock.shipment.in', 'stock.move', 'stock.lot',
+                'serial_mes.event', 'ir.attachment'])
+
+    @with_transaction()
+    def test_import_matches_supplier_products_and_is_idempotent(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Attachment = pool.get('ir.attachment')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            data = sample('ubl_despatch_advice.xml')
+            shipment, created = ShipmentIn.import_asn(data, 'asn.xml')
+            self.assertTrue(created)
+            self.assertEqual(shipment.supplier, supplier)
+            self.assertEqual(shipment.asn_number, 'AST-DA-2024-0311')
+            self.assertEqual(len(shipment.incoming_moves), 12)
+            lots = [m.lot for m in shipment.incoming_moves]
+            self.assertEqual({l.status for l in lots}, {'expected'})
+            self.assertEqual({l.inventory for l in lots}, {'snii'})
+            self.assertIn('AB760-2403X0117', {l.number for l in lots})
+            self.assertEqual(lots[0].events[0].source, 'asn')
+            attachment, = Attachment.search([
+                    ('resource', '=', str(shipment))])
+            self.assertEqual(bytes(attachment.data), data)
+
+            before = self.counts()
+            again, created = ShipmentIn.import_asn(data, 'asn.xml')
+            self.assertEqual((again, created), (shipment, False))
+            self.assertEqual(self.counts(), before)
+
+    @with_transaction()
+    def test_bad_asn_writes_nothing(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            before = self.counts()
+            for data, error in [
+                    (b'garbage', 'cannot be read'),
+                    (sample('ubl_despatch_advice.xml')[:500],
+                        'cannot be read'),
+                    (sample('ubl_despatch_advice.xml').replace(
+                            b'9506000140155', b'9506000140162'),
+                        'no product'),
+                    (sample('ubl_despatch_advice.xml').replace(
+                            b'9506000200002', b'9506000999998'),
+                        None),
+                    ]:
+                with self.assertRaises(ReceivingError) as context:
+                    ShipmentIn.import_asn(data)
+                if error:
+                    self.assertIn(error, context.exception.message)
+                self.assertEqual(self.counts(), before)
+
+    @with_transaction()
+    def test_serial_already_in_stock_refuses_the_asn(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Lot = pool.get('stock.lot')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            loc = locations()
+            Lot.receive_serials(board, ['AB760-2403X0118'], loc['storage'],
+                loc['supplier'])
+            before = self.counts()
+            with self.assertRaisesRegex(ReceivingError, 'already exists'):
+                ShipmentIn.import_asn(sample('ubl_despatch_advice.xml'))
+            self.assertEqual(self.counts(), before)
+
+    @with_transaction()
+    def test_corrected_asn_before_receipt_refused_after(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            data = sample('ubl_despatch_advice.xml')
+            shipment, _ = ShipmentIn.import_asn(data)
+            # the supplier drops one motherboard and one case
+            corrected = data.replace(
+                b'<cbc:SerialID>AB760-2403X0118</cbc:SerialID>', b''
+                ).replace(b'<cbc:SerialID>ACM-0000912</cbc:SerialID>', b'')
+            corrected = corrected.replace(
+                b'unitCode="H87">6<', b'unitCode="H87">5<')
+            shipment, created = ShipmentIn.import_asn(corrected)
+            self.assertTrue(created)
+            numbers = {m.lot.number for m in shipment.incoming_moves}
+            self.assertEqual(len(numbers), 10)
+            self.assertNotIn('AB760-2403X0118', numbers)
+            self.assertEqual(ShipmentIn.search_count([]), 1)
+
+            ShipmentIn.scan_receipt(shipment, 'AB760-2403X0101')
+            with self.assertRaisesRegex(ReceivingError, 'refused after'):
+                ShipmentIn.import_asn(data)
+
+    @with_transaction()
+    def test_scan_results_and_finish(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Lot = pool.get('stock.lot')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            other = create_product("CPU", code='CPU', rule=create_rule(
+                    "Other"), gtin='9506000140117')
+            loc = locations()
+            Lot.receive_serials(board, ['AB760-0000001'], loc['storage'],
+                loc['supplier'])
+            shipment, _ = ShipmentIn.import_asn(
+                sample('ubl_despatch_advice.xml'))
+            self.assertEqual(
+                ShipmentIn.find_for_receipt('AST-DA-2024-0311'), shipment)
+            with self.assertRaisesRegex(ReceivingError, 'No supplier'):
+                ShipmentIn.find_for_receipt('NOPE')
+
+            def scan(code, **kwargs):
+                return ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    code, **kwargs)
+            self.assertEqual(scan(']d20109506000140100' + '21AB760-2403X0101'
+                    )['result'], 'matched')
+            self.assertEqual(scan('https://id.gs1.org/01/09506000140100/21/'
+                    'AB760-2403X0102')['result'], 'matched')
+            self.assertEqual(scan('ACM-0000801')['result'], 'matched')
+            answer = scan('ACM-0000801')
+            self.assertEqual(answer['result'], 'duplicate')
+            self.assertEqual(scan(']C10109506000140100' + '21AB760-9999999'
+                    )['result'], 'unexpected')
+            answer = scan(']C10109506000140100' + '21AB760-9999999',
+                accept_extra=True)
+            self.assertEqual(answer['result'], 'accepted_extra')
+            self.assertEqual(scan(']C10109506000140117' + '21CPU-0001'
+                    )['result'], 'wrong_product')
+            self.assertEqual(scan('(01)09506000140100(21)AB760-0000001'
+                    )['result'], 'elsewhere')
+            self.assertEqual(scan(']C10109506000140101' + '21X'
+                    )['result'], 'invalid')
+            self.assertEqual(scan(']C10109506000140100')['result'],
+                'invalid')
+            line, = [l for l in answer['lines']
+                if l['product'].endswith('Motherboard')]
+            self.assertEqual((line['expected'], line['scanned'],
+                    line['missing']), (6, 3, 4))
+            del other
+
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(result['received'], 4)
+            self.assertEqual(len(result['missing']), 9)
+            self.assertEqual(len(result['unexpected']), 3)
+            received = Lot.search([('number', 'in', ['AB760-2403X0101',
+                            'AB760-2403X0102', 'ACM-0000801',
+                            'AB760-9999999'])])
+            self.assertEqual({l.status for l in received}, {'in_stock'})
+            self.assertEqual({l.current_location for l in received},
+                {loc['input']})
+            missing, = Lot.search([('number', '=', 'AB760-2403X0103')])
+            self.assertEqual(missing.status, 'expected')
+            with self.assertRaisesRegex(ReceivingError, 'already received'):
+                ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    'AB760-2403X0104')
+
+
+del _DBTestCase
