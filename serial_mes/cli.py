@@ -259,6 +259,57 @@ def cmd_recall(args):
                 '%(holder)s  %(delivered)s' % unit)
 
 
+def _read_file(path):
+    from .asn import MAX_SIZE
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_SIZE:
+            raise CommandError("%s: %d bytes, over the %d-byte limit"
+                % (path, size, MAX_SIZE))
+        with open(path, 'rb') as file:
+            return file.read()
+    except OSError as exception:
+        raise CommandError("%s: %s" % (path, exception.strerror))
+
+
+def cmd_asn_parse(args):
+    from .asn import AsnError, parse
+    try:
+        asn = parse(_read_file(args.file))
+    except AsnError as exception:
+        raise CommandError(str(exception))
+    result = asn.as_dict()
+    if args.json:
+        _print_json(result)
+    else:
+        print("%s %s from %s: %d lines, %d serials" % (result['format'],
+                result['number'], result['supplier']['name']
+                or result['supplier']['gln'], len(result['lines']),
+                sum(len(l['serials']) for l in result['lines'])))
+
+
+def cmd_asn_import(args):
+    data = _read_file(args.file)
+
+    def import_(pool):
+        ShipmentIn = pool.get('stock.shipment.in')
+        shipment, created = ShipmentIn.import_asn(data,
+            os.path.basename(args.file))
+        answer = shipment.receipt_status()
+        answer['created'] = created
+        return answer
+    result = _with_service(args, import_)
+    if args.json:
+        _print_json(result)
+    else:
+        shipment = result['shipment']
+        print("%s shipment %s for ASN %s from %s" % (
+                'created' if result['created'] else 'unchanged',
+                shipment['number'], shipment['asn'], shipment['supplier']))
+        for line in result['lines']:
+            print("  %(product)s: %(expected)s expected" % line)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog='serial-mes',
         description="Serial-number track and trace on Tryton.")
@@ -320,6 +371,20 @@ def build_parser():
     recall.add_argument('--csv', metavar='FILE')
     recall.add_argument('--json', action='store_true')
     recall.set_defaults(func=cmd_recall)
+
+    asn = commands.add_parser('asn', help="advance shipping notices")
+    asn_commands = asn.add_subparsers(dest='asn_command', required=True)
+    asn_parse = asn_commands.add_parser('parse',
+        help="parse an ASN file (DESADV, X12 856, UBL, GS1 XML, CSV)")
+    asn_parse.add_argument('file')
+    asn_parse.add_argument('--json', action='store_true')
+    asn_parse.set_defaults(func=cmd_asn_parse)
+    asn_import = asn_commands.add_parser('import',
+        help="import an ASN into a supplier shipment")
+    _database_arguments(asn_import, default_name='demo')
+    asn_import.add_argument('file')
+    asn_import.add_argument('--json', action='store_true')
+    asn_import.set_defaults(func=cmd_asn_import)
 
     barcode = commands.add_parser('barcode', help="GS1 barcodes")
     barcode_commands = barcode.add_subparsers(dest='barcode_command',

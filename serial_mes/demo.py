@@ -97,6 +97,9 @@ class Demo:
                 party, = Party.create([{
                             'name': values['name'], 'code': values['code'],
                             'addresses': [('create', [{}])],
+                            'identifiers': [('create', [{
+                                            'code': values['gln']}])]
+                            if values.get('gln') else [],
                             }])
                 self.parties[values['code']] = party
         sequence_type = SequenceType(ModelData.get_id(
@@ -182,13 +185,48 @@ class Demo:
         return move
 
     def receive(self):
+        self.receive_asns()
+        self.receive_without_asn()
+
+    def receive_asns(self):
+        "ASNs imported, then every unit scanned at the dock"
+        ShipmentIn = self.pool.get('stock.shipment.in')
+        root = os.path.dirname(os.path.dirname(DATA))
+        for asn in self.data['asn']:
+            with open(os.path.join(root, asn['file']),
+                    'rb') as file:
+                data = file.read()
+            shipment, _ = ShipmentIn.import_asn(data,
+                os.path.basename(asn['file']))
+            results = {}
+            for move in shipment.incoming_moves:
+                if not move.lot:
+                    continue
+                # the part's GS1-128 label as the scanner sends it: (21)
+                # comes last, so no separator is needed
+                code = ']C101%s21%s' % (move.product.gtin, move.lot.number)
+                answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    code)
+                results[answer['result']] = results.get(
+                    answer['result'], 0) + 1
+            report = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            ShipmentIn.do([ShipmentIn(shipment.id)])
+            self.step("imported %s ASN %s from %s and scanned its %d "
+                "serials at the dock (%s); put away to storage" % (
+                    shipment.asn_format, shipment.asn_number,
+                    shipment.supplier.name, report['received'],
+                    ', '.join('%s %d' % r for r in sorted(results.items()))))
+
+    def receive_without_asn(self):
+        "No ASN: serials numbered at receipt, supplier serials as aliases"
         pool = self.pool
         Lot = pool.get('stock.lot')
         Alias = pool.get('serial_mes.alias')
         ShipmentIn = pool.get('stock.shipment.in')
+        by_asn = {p for a in self.data['asn'] for p in a['products']}
         by_supplier = {}
         for values in self.data['products']:
-            if values.get('supplier'):
+            if values.get('supplier') and values['key'] not in by_asn:
                 by_supplier.setdefault(values['supplier'], []).append(values)
         count = 0
         for code, lines in by_supplier.items():
@@ -223,9 +261,9 @@ class Demo:
             shipment.save()
             ShipmentIn.receive([shipment])
             ShipmentIn.do([shipment])
-        self.step("received %d serials (numbered at receipt, supplier "
-            "serials kept as aliases) and untracked stock from %d suppliers"
-            % (count, len(by_supplier)))
+        self.step("received %d serials without ASN (numbered at receipt, "
+            "supplier serials kept as aliases) and untracked stock"
+            % count)
 
     def serials(self, key, status='in_stock', limit=None):
         Lot = self.pool.get('stock.lot')
@@ -240,7 +278,8 @@ class Demo:
         cpu, = self.serials('cpu', limit=1)
         ssd = self.serials('ssd')[-1]
         moves = [
-            self._move(cpu.product, 1, storage, self.rack, lot=cpu,
+            self._move(cpu.product, 1, cpu.current_location, self.rack,
+                lot=cpu,
                 price=False),
             self._move(ssd.product, 1, storage, self.scrap_location, lot=ssd,
                 price=False),

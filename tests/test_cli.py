@@ -10,7 +10,9 @@ GS = '\x1d'
 
 def test_demo_prints_a_summary(demo_db):
     out = demo_db.demo_output
-    assert 'received 36 serials' in out
+    assert 'imported ubl ASN AST-DA-2024-0311' in out
+    assert 'scanned its 18 serials at the dock (matched 18)' in out
+    assert 'received 6 serials without ASN' in out
     assert 'shipped PC-PRO-00001 to Contoso Retail' in out
     assert 'PC-PRO-00001 ([PC-PRO] Desktop PC Northwind Pro) is at_customer' \
         in out
@@ -41,7 +43,9 @@ def test_trace_as_built_and_where_used(demo_db):
     assert tree['serial'] == 'PC-PRO-00001'
     board, = [c for c in tree['children'] if c['children']]
     assert board['product'].startswith('[MB-B760]')
-    assert board['original_number'].startswith('SMBB760')
+    assert board['serial'].startswith('AB760-')  # the supplier's, from the ASN
+    ssd, = [c for c in tree['children'] if c['product'].startswith('[SSD')]
+    assert ssd['original_number'].startswith('SSSD1TB')
     assert sorted(c['product'][1:4] for c in board['children']) == [
         'CPU', 'RAM', 'RAM']
     cpu = [c for c in board['children'] if c['product'].startswith('[CPU')][0]
@@ -106,6 +110,40 @@ def test_recall_by_lot_and_supplier_csv(demo_db, tmp_path):
         bad = demo_db('recall', *args)
         assert bad.returncode == 2, args
         assert reason in bad.stderr, (args, bad.stderr)
+
+
+def test_asn_parse_and_import(demo_db, tmp_path):
+    parsed = json.loads(demo_db('asn', 'parse',
+            'data/asn/x12_856_pc_parts.x12', '--json', database=False,
+            check=True).stdout)
+    assert parsed['format'] == 'x12-856'
+    assert sum(len(l['serials']) for l in parsed['lines']) == 6
+
+    bad = tmp_path / 'bad.xml'
+    bad.write_bytes(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>'
+        b'<x>&a;</x>')
+    for path in [str(bad), 'no/such/file']:
+        result = demo_db('asn', 'parse', path, '--json', database=False)
+        assert result.returncode == 2 and result.stdout == ''
+        assert result.stderr.count('\n') == 1
+
+    # the demo received this one already: same ASN again changes nothing
+    again = json.loads(demo_db('asn', 'import',
+            'data/asn/ubl_despatch_advice.xml', '--json', check=True).stdout)
+    assert again['created'] is False
+    # an ASN whose serials are in stock already is refused, nothing written
+    clash = tmp_path / 'clash.xml'
+    clash.write_bytes(open('data/asn/ubl_despatch_advice.xml', 'rb').read(
+            ).replace(b'AST-DA-2024-0311', b'AST-DA-2024-0999'))
+    result = demo_db('asn', 'import', str(clash))
+    assert result.returncode == 2
+    assert 'already exists' in result.stderr
+    # the Keystone X12 ASN is new: its serials are expected
+    created = json.loads(demo_db('asn', 'import',
+            'data/asn/x12_856_pc_parts.x12', '--json', check=True).stdout)
+    assert created['created'] is True
+    ssd = [l for l in created['lines'] if 'SSD' in l['product']][0]
+    assert ssd['expected'] == 6 and ssd['missing'] == 6
 
 
 def test_serial_show_unknown(demo_db):
