@@ -8,6 +8,10 @@ import datetime as dt
 import hashlib
 import json
 
+from sql import Null
+from sql.aggregate import Sum
+from sql.conditionals import Case, Coalesce
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -276,24 +280,34 @@ class ShipmentIn(metaclass=PoolMeta):
 
     def receipt_status(self):
         "Expected / scanned / missing per product, and unexpected scans"
-        lines = {}
-        for move in self.incoming_moves:
-            if move.state == 'cancelled':
-                continue
-            line = lines.setdefault(move.product.id, {
-                    'product': move.product.rec_name,
-                    'gtin': move.product.gtin,
-                    'expected': 0, 'scanned': 0, 'missing': 0,
-                    })
-            if move.lot and move.product.serial_rule:
-                if not move.receipt_extra:
-                    line['expected'] += 1
-                if move.scanned_at:
-                    line['scanned'] += 1
-                elif not move.receipt_extra:
-                    line['missing'] += 1
-            else:
-                line['expected'] += move.quantity
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        move = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        serial = (move.lot != Null)
+        announced = serial & (Coalesce(move.receipt_extra, False) == False)
+
+        def count(condition):
+            return Sum(Case((condition, 1), else_=0))
+        cursor.execute(*move.select(move.product,
+                count(announced),
+                count(serial & (move.scanned_at != Null)),
+                count(announced & (move.scanned_at == Null)),
+                Sum(Case((~serial, move.quantity), else_=0)),
+                where=(move.shipment == str(self))
+                & (move.state != 'cancelled'),
+                group_by=[move.product], order_by=[move.product]))
+        rows = cursor.fetchall()
+        products = {p.id: p for p in Product.browse([r[0] for r in rows])}
+        lines = [{
+                'product': products[product_id].rec_name,
+                'gtin': products[product_id].gtin,
+                'expected': expected + (untracked or 0),
+                'scanned': scanned,
+                'missing': missing,
+                } for product_id, expected, scanned, missing, untracked
+            in rows]
         return {
             'shipment': {
                 'id': self.id,
@@ -302,7 +316,7 @@ class ShipmentIn(metaclass=PoolMeta):
                 'asn': self.asn_number,
                 'state': self.state,
                 },
-            'lines': list(lines.values()),
+            'lines': lines,
             'unexpected': [{'code': e.code, 'product': (
                         e.product.rec_name if e.product else None),
                     'result': e.result}
@@ -343,18 +357,19 @@ class ShipmentIn(metaclass=PoolMeta):
                 return cls._scan_answer(shipment, 'wrong_product', gettext(
                         'serial_mes.msg_scan_unknown_gtin',
                         gtin=barcode.gtin), code=code)
-        moves = {m.lot.id: m for m in shipment.incoming_moves if m.lot}
-        shipment_products = {m.product for m in shipment.incoming_moves}
         domain = [('number', '=', number)]
         if products:
             domain.append(('product', 'in', [p.id for p in products]))
         lots = Lot.search(domain)
         Lot.lock_serials(lots)
         lots = Lot.browse([l.id for l in lots])
+        moves = {m.lot.id: m for m in Move.search([
+                    ('shipment', '=', str(shipment)),
+                    ('lot', 'in', [l.id for l in lots]),
+                    ])} if lots else {}
         for lot in lots:
             move = moves.get(lot.id)
             if move:
-                move = Move(move.id)
                 if move.scanned_at:
                     return cls._scan_answer(shipment, 'duplicate', gettext(
                             'serial_mes.msg_scan_duplicate',
@@ -371,6 +386,7 @@ class ShipmentIn(metaclass=PoolMeta):
                         lot.current_location.rec_name
                         if lot.current_location else '-')), lot=lot,
                 code=code)
+        shipment_products = shipment.receipt_products()
         product = products[0] if products else (
             list(shipment_products)[0] if len(shipment_products) == 1
             else None)
@@ -400,6 +416,16 @@ class ShipmentIn(metaclass=PoolMeta):
         return cls._scan_answer(shipment, 'unexpected', gettext(
                 'serial_mes.msg_scan_unexpected', serial=number),
             code=code, product=product, record=True)
+
+    def receipt_products(self):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        move = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*move.select(move.product,
+                where=move.shipment == str(self), group_by=[move.product]))
+        return set(Product.browse([r[0] for r in cursor]))
 
     @classmethod
     def _scan_answer(cls, shipment, result, message, lot=None, code=None,
