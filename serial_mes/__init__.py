@@ -1,4 +1,2 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-
-from . import routes  # noqa: F401  registers the shop-floor routes

@@ -20,6 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from . import bulk
+from . import routes  # noqa: F401 the receiving routes, once trytond runs
 from .exceptions import ReceivingError, SerialNumberError
 from .gs1 import BarcodeError, parse_barcode
 
@@ -127,7 +128,8 @@ class ShipmentIn(metaclass=PoolMeta):
         for line, product in lines:
             if not line.serials:
                 continue
-            if not product.serial_rule:
+            rule = product.serial_rule
+            if not rule:
                 raise ReceivingError(gettext(
                         'serial_mes.msg_asn_not_serial', line=line.line,
                         product=product.rec_name))
@@ -143,7 +145,7 @@ class ShipmentIn(metaclass=PoolMeta):
                             'serial_mes.msg_asn_serial_exists',
                             serial=number, product=product.rec_name,
                             status=lot.status))
-                product.serial_rule.check_number(number)
+                rule.check_number(number)
                 result[(product.id, number)] = lot.id if lot else None
         return result
 
@@ -299,10 +301,12 @@ class ShipmentIn(metaclass=PoolMeta):
                 & (move.state != 'cancelled'),
                 group_by=[move.product], order_by=[move.product]))
         rows = cursor.fetchall()
-        products = {p.id: p for p in Product.browse([r[0] for r in rows])}
+        products = {p['id']: p for p in Product.read([r[0] for r in rows],
+                ['rec_name'])}
+        gtins = self._gtins([r[0] for r in rows])
         lines = [{
-                'product': products[product_id].rec_name,
-                'gtin': products[product_id].gtin,
+                'product': products[product_id]['rec_name'],
+                'gtin': gtins.get(product_id),
                 'expected': expected + (untracked or 0),
                 'scanned': scanned,
                 'missing': missing,
@@ -416,6 +420,21 @@ class ShipmentIn(metaclass=PoolMeta):
         return cls._scan_answer(shipment, 'unexpected', gettext(
                 'serial_mes.msg_scan_unexpected', serial=number),
             code=code, product=product, record=True)
+
+    @staticmethod
+    def _gtins(product_ids):
+        pool = Pool()
+        Identifier = pool.get('product.identifier')
+        from .gs1 import normalize_gtin
+        result = {}
+        for identifier in Identifier.search([
+                    ('product', 'in', product_ids), ('type', '=', 'ean')]):
+            try:
+                result.setdefault(identifier.product.id,
+                    normalize_gtin(identifier.code))
+            except BarcodeError:
+                continue
+        return result
 
     def receipt_products(self):
         pool = Pool()

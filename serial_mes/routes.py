@@ -72,15 +72,27 @@ def _body(request):
     return body
 
 
+def _user_context():
+    """The key user's company, companies and employee: what the services
+    need (get_preferences computes much more, at every scan)"""
+    pool = Pool()
+    User = pool.get('res.user')
+    user = User(Transaction().user)
+    return {
+        'company': user.company.id if user.company else None,
+        'companies': [c.id for c in user.companies],
+        'employee': user.employee.id if user.employee else None,
+        }
+
+
 def _service(request, function):
     "Run function(pool, body) as the key's user, with its company"
     pool = Pool()
-    User = pool.get('res.user')
     try:
         body = _body(request)
     except ValueError as exception:
         return _error(exception)
-    with Transaction().set_context(User.get_preferences(context_only=True)):
+    with Transaction().set_context(_user_context()):
         try:
             return _json(function(pool, body))
         except UserError as exception:
@@ -148,9 +160,8 @@ def asn_import(request, pool):
     data = request.get_data(cache=False)
     if len(data) > MAX_SIZE:
         return _error("ASN over %d bytes" % MAX_SIZE, status=413)
-    User = pool.get('res.user')
     ShipmentIn = pool.get('stock.shipment.in')
-    with Transaction().set_context(User.get_preferences(context_only=True)):
+    with Transaction().set_context(_user_context()):
         try:
             shipment, created = ShipmentIn.import_asn(data,
                 request.args.get('filename'))
