@@ -17,7 +17,8 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateAction, StateView, Wizard
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
 
 from . import bulk
 from . import routes  # noqa: F401 the receiving routes, once trytond runs
@@ -548,3 +549,58 @@ class ImportAsn(Wizard):
             self.start.filename)
         action['views'].reverse()
         return action, {'res_id': [shipment.id]}
+
+
+class ScanReceiptStart(ModelView):
+    __name__ = 'serial_mes.scan_receipt.start'
+    shipment = fields.Many2One('stock.shipment.in', "Shipment",
+        readonly=True)
+    code = fields.Char("Scan",
+        help="Scan each part's barcode (or type its serial) and press Enter.")
+    accept_extra = fields.Boolean("Accept Unexpected as Extra")
+    last_result = fields.Char("Last Scan", readonly=True)
+    progress = fields.Text("Expected / Scanned / Missing", readonly=True)
+
+
+class ScanReceipt(Wizard):
+    "Scan the serials of a supplier shipment at the dock"
+    __name__ = 'serial_mes.scan_receipt'
+    start = StateView('serial_mes.scan_receipt.start',
+        'serial_mes.scan_receipt_start_view_form', [
+            Button("Close", 'end', 'tryton-close'),
+            Button("Finish Receipt", 'finish', 'tryton-ok'),
+            Button("Scan", 'scan', 'tryton-forward', default=True),
+            ])
+    scan = StateTransition()
+    finish = StateTransition()
+
+    def default_start(self, fields):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        shipment = ShipmentIn(self.record.id)
+        answer = getattr(self, 'answer', None) or shipment.receipt_status()
+        return {
+            'shipment': shipment.id,
+            'code': None,
+            'accept_extra': getattr(self.start, 'accept_extra', False),
+            'last_result': (answer.get('message') if 'result' in answer
+                else None),
+            'progress': '\n'.join(
+                '%(product)s: %(expected)s / %(scanned)s / %(missing)s'
+                % line for line in answer['lines']),
+            }
+
+    def transition_scan(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        if self.start.code:
+            self.answer = ShipmentIn.scan_receipt(
+                ShipmentIn(self.record.id), self.start.code,
+                accept_extra=self.start.accept_extra)
+        return 'start'
+
+    def transition_finish(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        ShipmentIn.finish_receipt(ShipmentIn(self.record.id))
+        return 'end'
