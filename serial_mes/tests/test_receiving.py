@@ -5,6 +5,7 @@ import os
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from serial_mes.exceptions import ReceivingError
 
@@ -197,6 +198,38 @@ class ReceivingTestCase(_DBTestCase):
             with self.assertRaisesRegex(ReceivingError, 'already received'):
                 ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
                     'AB760-2403X0104')
+
+    @with_transaction()
+    def test_scan_receipt_wizard(self):
+        "The web client's scan loop: scan, see the answer, scan, finish"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        ScanReceipt = pool.get('serial_mes.scan_receipt', type='wizard')
+        with set_company(create_company()):
+            self.setup_asteria()
+            shipment, _ = ShipmentIn.import_asn(
+                sample('ubl_despatch_advice.xml'))
+            session_id, _, _ = ScanReceipt.create()
+            with Transaction().set_context(
+                    active_model='stock.shipment.in',
+                    active_id=shipment.id, active_ids=[shipment.id]):
+                view = ScanReceipt.execute(session_id, {}, 'start')
+                defaults = view['view']['defaults']
+                self.assertIn('6 / 0 / 6', defaults['progress'])
+                form = {'shipment': shipment.id, 'accept_extra': False,
+                    'code': ']C10109506000140100' + '21AB760-2403X0101'}
+                view = ScanReceipt.execute(session_id, {'start': form},
+                    'scan')
+                defaults = view['view']['defaults']
+                self.assertIn('as announced', defaults['last_result'])
+                self.assertIn('6 / 1 / 5', defaults['progress'])
+                form['code'] = 'AB760-2403X0101'
+                view = ScanReceipt.execute(session_id, {'start': form},
+                    'scan')
+                self.assertIn('already scanned',
+                    view['view']['defaults']['last_result'])
+                ScanReceipt.execute(session_id, {'start': form}, 'finish')
+            self.assertEqual(ShipmentIn(shipment.id).state, 'received')
 
 
 del _DBTestCase
