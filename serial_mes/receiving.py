@@ -379,7 +379,7 @@ class ShipmentIn(metaclass=PoolMeta):
                     return cls._scan_answer(shipment, 'duplicate', gettext(
                             'serial_mes.msg_scan_duplicate',
                             serial=number), lot=lot)
-                Move.write([move], {'scanned_at': dt.datetime.now()})
+                cls._mark_scanned(move)
                 return cls._scan_answer(shipment, 'matched', gettext(
                         'serial_mes.msg_scan_matched', serial=number,
                         product=lot.product.rec_name), lot=lot)
@@ -436,6 +436,17 @@ class ShipmentIn(metaclass=PoolMeta):
             except BarcodeError:
                 continue
         return result
+
+    @classmethod
+    def _mark_scanned(cls, move):
+        "Only the scan time changes: no need to validate the whole move"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        table = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.scanned_at],
+                [dt.datetime.now()], where=table.id == move.id))
+        bulk.forget_cached(Move, [move.id])
 
     def receipt_products(self):
         pool = Pool()
