@@ -20,10 +20,15 @@ from trytond.transaction import Transaction
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
+from trytond.cache import Cache
+
 from . import bulk
 from . import routes  # noqa: F401 the receiving routes, once trytond runs
 from .exceptions import ReceivingError, SerialNumberError
 from .gs1 import BarcodeError, parse_barcode
+
+
+_receipt_cache = Cache('serial_mes.receipt_static', duration=60)
 
 
 class ShipmentIn(metaclass=PoolMeta):
@@ -281,11 +286,41 @@ class ShipmentIn(metaclass=PoolMeta):
                     code=code))
         return shipments[0]
 
+    def _receipt_static(self):
+        """The shipment's header and its products' names and GTINs: fixed
+        while scanning, so cached for a minute instead of read per scan"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Product = pool.get('product.product')
+        key = (Transaction().database.name, self.id)
+        static = _receipt_cache.get(key)
+        if static is None:
+            move = Move.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*move.select(move.product,
+                    where=move.shipment == str(self),
+                    group_by=[move.product]))
+            product_ids = [r[0] for r in cursor]
+            gtins = self._gtins(product_ids)
+            static = {
+                'shipment': {
+                    'id': self.id,
+                    'number': self.number,
+                    'supplier': self.supplier.rec_name,
+                    'asn': self.asn_number,
+                    },
+                'products': {p['id']: {'product': p['rec_name'],
+                        'gtin': gtins.get(p['id'])}
+                    for p in Product.read(product_ids, ['rec_name'])},
+                }
+            _receipt_cache.set(key, static)
+        return static
+
     def receipt_status(self):
         "Expected / scanned / missing per product, and unexpected scans"
         pool = Pool()
         Move = pool.get('stock.move')
-        Product = pool.get('product.product')
+        Exception_ = pool.get('serial_mes.receipt.exception')
         move = Move.__table__()
         cursor = Transaction().connection.cursor()
         serial = (move.lot != Null)
@@ -302,30 +337,29 @@ class ShipmentIn(metaclass=PoolMeta):
                 & (move.state != 'cancelled'),
                 group_by=[move.product], order_by=[move.product]))
         rows = cursor.fetchall()
-        products = {p['id']: p for p in Product.read([r[0] for r in rows],
-                ['rec_name'])}
-        gtins = self._gtins([r[0] for r in rows])
-        lines = [{
-                'product': products[product_id]['rec_name'],
-                'gtin': gtins.get(product_id),
-                'expected': expected + (untracked or 0),
-                'scanned': scanned,
-                'missing': missing,
-                } for product_id, expected, scanned, missing, untracked
-            in rows]
+        static = self._receipt_static()
+        if any(r[0] not in static['products'] for r in rows):
+            _receipt_cache.set((Transaction().database.name, self.id), None)
+            static = self._receipt_static()
+        exception = Exception_.__table__()
+        cursor.execute(*exception.select(exception.code, exception.product,
+                exception.result, where=exception.shipment == self.id,
+                order_by=[exception.id]))
+        unexpected = cursor.fetchall()
+        products = static['products']
+        shipment = dict(static['shipment'], state=self.state)
         return {
-            'shipment': {
-                'id': self.id,
-                'number': self.number,
-                'supplier': self.supplier.rec_name,
-                'asn': self.asn_number,
-                'state': self.state,
-                },
-            'lines': lines,
-            'unexpected': [{'code': e.code, 'product': (
-                        e.product.rec_name if e.product else None),
-                    'result': e.result}
-                for e in self.receipt_exceptions],
+            'shipment': shipment,
+            'lines': [dict(products[product_id],
+                    expected=expected + (untracked or 0), scanned=scanned,
+                    missing=missing)
+                for product_id, expected, scanned, missing, untracked
+                in rows],
+            'unexpected': [{'code': code, 'product': (
+                        products[product_id]['product']
+                        if product_id in products else None),
+                    'result': result}
+                for code, product_id, result in unexpected],
             }
 
     @classmethod
@@ -391,7 +425,8 @@ class ShipmentIn(metaclass=PoolMeta):
                         lot.current_location.rec_name
                         if lot.current_location else '-')), lot=lot,
                 code=code)
-        shipment_products = shipment.receipt_products()
+        shipment_products = set(Product.browse(
+                shipment._receipt_static()['products']))
         product = products[0] if products else (
             list(shipment_products)[0] if len(shipment_products) == 1
             else None)
@@ -447,16 +482,6 @@ class ShipmentIn(metaclass=PoolMeta):
         cursor.execute(*table.update([table.scanned_at],
                 [dt.datetime.now()], where=table.id == move.id))
         bulk.forget_cached(Move, [move.id])
-
-    def receipt_products(self):
-        pool = Pool()
-        Move = pool.get('stock.move')
-        Product = pool.get('product.product')
-        move = Move.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*move.select(move.product,
-                where=move.shipment == str(self), group_by=[move.product]))
-        return set(Product.browse([r[0] for r in cursor]))
 
     @classmethod
     def _scan_answer(cls, shipment, result, message, lot=None, code=None,

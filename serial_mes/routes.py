@@ -10,6 +10,7 @@ import os
 
 from werkzeug.wrappers import Response
 
+from trytond.cache import Cache
 from trytond.exceptions import UserError
 from trytond.pool import Pool
 from trytond.protocols.wrappers import (
@@ -26,6 +27,7 @@ CONTENT_TYPES = {
     }
 MAX_BODY = 64 * 1024
 
+_user_contexts = Cache('serial_mes.route_user_context', duration=60)
 receiving_application = user_application('serial_mes_receiving', json=False)
 
 
@@ -77,12 +79,18 @@ def _user_context():
     need (get_preferences computes much more, at every scan)"""
     pool = Pool()
     User = pool.get('res.user')
-    user = User(Transaction().user)
-    return {
-        'company': user.company.id if user.company else None,
-        'companies': [c.id for c in user.companies],
-        'employee': user.employee.id if user.employee else None,
-        }
+    transaction = Transaction()
+    key = (transaction.database.name, transaction.user)
+    context = _user_contexts.get(key)
+    if context is None:
+        user = User(transaction.user)
+        context = {
+            'company': user.company.id if user.company else None,
+            'companies': [c.id for c in user.companies],
+            'employee': user.employee.id if user.employee else None,
+            }
+        _user_contexts.set(key, context)
+    return context
 
 
 def _service(request, function):

@@ -2,10 +2,12 @@
 # this repository contains the full copyright notices and license terms.
 import re
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
+from trytond.transaction import Transaction
 
 from .exceptions import SerialNumberError, TrackingRuleError
 
@@ -41,6 +43,8 @@ NUMBER_FORMATS = [
     ('order_sequence', "Production order + sequence"),
     ('order_product_sequence', "Order + product + sequence"),
     ]
+# A scan looks its GTIN up; identifiers rarely change (cached a minute)
+_gtin_cache = Cache('serial_mes.product_by_gtin', duration=60)
 # Longest number that still fits GS1 AI (21), EPC and Digital Link.
 MAX_NUMBER_LENGTH = 20
 
@@ -249,6 +253,15 @@ class Product(metaclass=PoolMeta):
     @classmethod
     def search_gtin(cls, gtin):
         "Products whose GTIN identifier equals gtin, in any zero-padding"
+        key = (Transaction().database.name, gtin)
+        ids = _gtin_cache.get(key)
+        if ids is None:
+            ids = [p.id for p in cls._search_gtin(gtin)]
+            _gtin_cache.set(key, ids)
+        return cls.browse(ids)
+
+    @classmethod
+    def _search_gtin(cls, gtin):
         stripped = gtin.lstrip('0')
         codes = {gtin, stripped} | {
             stripped.zfill(n) for n in (8, 12, 13, 14) if len(stripped) <= n}
