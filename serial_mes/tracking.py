@@ -257,7 +257,9 @@ class Product(metaclass=PoolMeta):
         ids = _gtin_cache.get(key)
         if ids is None:
             ids = [p.id for p in cls._search_gtin(gtin)]
-            _gtin_cache.set(key, ids)
+            if ids:
+                # a GTIN unknown now may be added any moment: not cached
+                _gtin_cache.set(key, ids)
         return cls.browse(ids)
 
     @classmethod
