@@ -5,7 +5,6 @@
 They write the rows the ORM would write (callers take the values from the
 models' defaults) without the per-record overhead: COPY on PostgreSQL,
 multi-row INSERT elsewhere."""
-from trytond import backend
 from trytond.model import fields
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
@@ -25,6 +24,7 @@ def insert(Model, columns, rows):
     "Insert rows (sequences in the order of columns) into Model's table"
     if not rows:
         return
+    from trytond import backend
     cursor = Transaction().connection.cursor()
     if backend.name == 'postgresql':
         statement = 'COPY "%s" (%s) FROM STDIN' % (Model._table,

@@ -495,6 +495,37 @@ class Installation(ModelSQL, ModelView):
             lot_ids=list(lot_ids), at=at).fetchall()
 
     @classmethod
+    def _top_level_postgresql(cls):
+        """top_level_rows for PostgreSQL: the ancestors go through an
+        array so that the planner, which cannot estimate a recursive
+        term, still looks lots and links up by index instead of merging
+        whole tables"""
+        pool = Pool()
+        names = {
+            'link': cls._table,
+            'lot': pool.get('stock.lot')._table,
+            'move': pool.get('stock.move')._table,
+            'location': pool.get('stock.location')._table,
+            }
+        return '''WITH RECURSIVE up(lot) AS (
+                SELECT unnest(%%s::integer[])
+            UNION
+                SELECT i.parent FROM "%(link)s" i JOIN up ON i.child = up.lot
+                WHERE i.removed_at IS NULL),
+            ids AS (SELECT array_agg(lot) AS lots FROM up)
+            SELECT b.id, b.status, b.current_location, b.holder,
+                (SELECT MAX(COALESCE(m.effective_date, m.planned_date))
+                    FROM "%(move)s" m
+                    JOIN "%(location)s" l ON m.to_location = l.id
+                    WHERE m.lot = b.id AND l.type = 'customer'
+                        AND m.state = 'done')
+            FROM "%(lot)s" b
+            WHERE b.id = ANY((SELECT lots FROM ids)::integer[])
+                AND NOT EXISTS (SELECT 1 FROM "%(link)s" e
+                    WHERE e.child = b.id AND e.removed_at IS NULL)
+            ORDER BY b.id''' % names
+
+    @classmethod
     def top_level_rows(cls, lot_ids):
         """[(unit id, status, location id, holder id, delivered on)] of
         the top-level units that contain any of lot_ids (at any depth);
@@ -529,8 +560,13 @@ class Installation(ModelSQL, ModelView):
                     lot.holder, delivered,
                     where=~Exists(installed),
                     with_=[up], order_by=[lot.id])
-        cursor = sqlcache.execute('installation.top_level', build,
-            lot_ids=list(lot_ids))
+        from trytond import backend
+        if backend.name == 'postgresql':
+            cursor = Transaction().connection.cursor()
+            cursor.execute(cls._top_level_postgresql(), (list(lot_ids),))
+        else:
+            cursor = sqlcache.execute('installation.top_level', build,
+                lot_ids=list(lot_ids))
         result = []
         for unit_id, status, location_id, holder_id, date in cursor:
             if isinstance(date, str):

@@ -6,7 +6,6 @@ Building a python-sql query costs more than running the recursive
 genealogy queries on indexed tables, so each shape (query, backend, number
 of ids, with or without a date) is compiled once per process with
 placeholders and then only bound to new values."""
-from trytond import backend
 from trytond.transaction import Transaction
 
 _compiled = {}
@@ -26,6 +25,7 @@ def execute(name, build, **values):
     stays None (it changes the shape of the query)."""
     shape = tuple(sorted((k, len(v) if isinstance(v, (list, tuple))
                 else v is None) for k, v in values.items()))
+    from trytond import backend
     key = (backend.name, name, shape)
     if key not in _compiled:
         slots = {}

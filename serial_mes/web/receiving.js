@@ -468,7 +468,11 @@
         if (state.shipment !== shipment) {
             return;
         }
-        render(answer);
+        if (answer.shipment) {
+            showShipment(answer.shipment);
+        }
+        // the report replaces the live table
+        ui.progress.hidden = true;
         showReport(answer);
         state.shipment = null;
         state.pendingExtra = null;

@@ -219,10 +219,19 @@ def main():
     parser.add_argument('--core-runs', type=int, default=5)
     parser.add_argument('--database', default='serial_mes_bench_genealogy')
     parser.add_argument('--database-uri', default='postgresql:///')
+    parser.add_argument('--reuse', action='store_true',
+        help="query the database built by an earlier run")
     args = parser.parse_args()
 
     from serial_mes import database
     database.configure(args.database_uri)
+    if not (args.reuse and database.exists(args.database)):
+        build(args)
+    query(args)
+
+
+def build(args):
+    from serial_mes import database
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
@@ -271,6 +280,9 @@ def main():
     with database.session(args.database) as pool:
         Transaction().connection.cursor().execute('ANALYZE')
 
+
+def query(args):
+    from serial_mes import database
     random.seed(7)
     with database.session(args.database, readonly=True) as pool:
         Lot = pool.get('stock.lot')
