@@ -334,6 +334,7 @@ class ShipmentIn(metaclass=PoolMeta):
                 count(announced & (move.scanned_at == Null)),
                 Sum(Case((~serial, move.quantity), else_=0)),
                 where=(move.shipment == str(self))
+                & (move.from_location == self.supplier_location.id)
                 & (move.state != 'cancelled'),
                 group_by=[move.product], order_by=[move.product]))
         rows = cursor.fetchall()
@@ -450,6 +451,12 @@ class ShipmentIn(metaclass=PoolMeta):
             Move.write([move], {'lot': lot.id,
                     'scanned_at': dt.datetime.now(),
                     'receipt_extra': bool(shipment.asn_number)})
+            Exception_ = pool.get('serial_mes.receipt.exception')
+            Exception_.write(Exception_.search([
+                        ('shipment', '=', shipment.id),
+                        ('code', '=', code[:100]),
+                        ('result', '=', 'unexpected'),
+                        ]), {'result': 'accepted_extra'})
             return cls._scan_answer(shipment, 'accepted_extra', gettext(
                     'serial_mes.msg_scan_accepted', serial=number,
                     product=product.rec_name), lot=lot)

@@ -185,6 +185,12 @@ class ReceivingTestCase(_DBTestCase):
 
             result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
             self.assertEqual(result['received'], 4)
+            # the put-away moves made by the receipt are not counted
+            line, = [l for l in result['lines']
+                if l['product'].endswith('Motherboard')]
+            self.assertEqual((line['scanned'], line['missing']), (3, 0))
+            self.assertIn('accepted_extra',
+                {u['result'] for u in result['unexpected']})
             self.assertEqual(len(result['missing']), 9)
             self.assertEqual(len(result['unexpected']), 3)
             received = Lot.search([('number', 'in', ['AB760-2403X0101',

@@ -385,8 +385,14 @@
 
     // --- step 2: scan the units ---------------------------------------------
 
-    async function scanUnit(code, acceptExtra) {
-        const shipment = state.shipment;
+    async function scanUnit(shipment, code, acceptExtra) {
+        if (!shipment || state.shipment !== shipment) {
+            // finished or left while the scan waited for its turn
+            showBanner('warn', 'Not sent', 'The shipment was closed ' +
+                'before this scan was sent.', visible(code), 'error');
+            addLog(code, 'error', 'not sent');
+            return;
+        }
         ui.confirmFinish.hidden = true;
         const answer = await api('receiving/' + shipment.id + '/scan', {
             code: code, accept_extra: acceptExtra});
@@ -420,7 +426,8 @@
         if (code !== null && state.shipment) {
             state.pendingExtra = null;
             ui.extraActions.hidden = true;
-            enqueue(() => scanUnit(code, true), code);
+            const shipment = state.shipment;
+            enqueue(() => scanUnit(shipment, code, true), code);
         }
         focusScan();
     }
@@ -462,6 +469,9 @@
     async function finish() {
         const shipment = state.shipment;
         ui.confirmFinish.hidden = true;
+        if (!shipment) {
+            return;
+        }
         showBanner('info', 'Finishing…', 'Shipment ' + shipment.number, '',
             'finishing');
         const answer = await api('receiving/' + shipment.id + '/finish', {});
@@ -546,7 +556,8 @@
                 state.pendingExtra = null;
                 ui.extraActions.hidden = true;
             }
-            enqueue(() => scanUnit(code, confirming), code);
+            const shipment = state.shipment;
+            enqueue(() => scanUnit(shipment, code, confirming), code);
         } else {
             enqueue(() => openShipment(code), code);
         }
