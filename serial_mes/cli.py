@@ -67,6 +67,13 @@ def cmd_demo(args):
         ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
     with database.session(name) as pool:
         summary = Demo(pool, data).run()
+    # After the commit above: the RFID bridge works in its own transactions
+    try:
+        from serial_mes_rfid.demo import replay_trace
+    except ModuleNotFoundError:
+        replay_trace = None
+    if replay_trace is not None:
+        summary['rfid'] = replay_trace(name)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
         path = os.path.join(args.out, 'demo-summary.json')

@@ -1,0 +1,14 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('serial_mes.rfid.sighting|purge',
+                "Forget closed RFID observations"))
