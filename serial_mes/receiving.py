@@ -77,6 +77,7 @@ class ShipmentIn(metaclass=PoolMeta):
         else:
             shipment = None
         serials = cls._asn_check_serials(lines, shipment)
+        allocations = cls._asn_allocate(asn, supplier, lines, shipment)
         if shipment:
             cls._asn_clear(shipment, keep=serials)
         else:
@@ -86,7 +87,8 @@ class ShipmentIn(metaclass=PoolMeta):
         shipment.asn_hash = digest
         shipment.reference = shipment.reference or asn.number
         shipment.save()
-        cls._asn_moves(shipment, asn, lines, serials)
+        cls._asn_moves(shipment, asn, lines, serials, allocations)
+        cls._asn_allocated(shipment, allocations)
         cls._asn_attach(shipment, data, filename or 'asn-%s.%s' % (
                 asn.number, asn.format))
         return cls(shipment.id), True
@@ -121,6 +123,21 @@ class ShipmentIn(metaclass=PoolMeta):
                     line=line.line, gtin=line.gtin or '-',
                     code=line.supplier_code or '-'))
         return products[0]
+
+    @staticmethod
+    def _asn_line_quantity(line):
+        return len(line.serials) if line.serials else line.quantity
+
+    @classmethod
+    def _asn_allocate(cls, asn, supplier, lines, shipment):
+        """Per ASN line, [(origin, quantity)]: which order line each part
+        of it delivers (origin None when the ASN names no order); reads
+        only, so that a refusal leaves nothing written"""
+        return [[(None, cls._asn_line_quantity(line))] for line, _ in lines]
+
+    @classmethod
+    def _asn_allocated(cls, shipment, allocations):
+        "Called once the moves of allocations are written"
 
     @classmethod
     def _asn_check_serials(cls, lines, shipment):
@@ -187,7 +204,7 @@ class ShipmentIn(metaclass=PoolMeta):
                             'asn_corrected': shipment.asn_number})))
 
     @classmethod
-    def _asn_moves(cls, shipment, asn, lines, serials):
+    def _asn_moves(cls, shipment, asn, lines, serials, allocations):
         pool = Pool()
         Lot = pool.get('stock.lot')
         Move = pool.get('stock.move')
@@ -195,8 +212,7 @@ class ShipmentIn(metaclass=PoolMeta):
         company = shipment.company
         to_create = []
         new_lot_ids = []
-        for line, product in lines:
-            template = cls._asn_move_template(shipment, product)
+        for (line, product), allocation in zip(lines, allocations):
             if line.serials:
                 numbers = [n for n in line.serials
                     if serials[(product.id, n)] is None]
@@ -205,7 +221,12 @@ class ShipmentIn(metaclass=PoolMeta):
                 new_lot_ids.extend(ids.values())
                 lot_ids = [serials[(product.id, n)] or ids[n]
                     for n in line.serials]
-                to_create.append((template, [(1, i) for i in lot_ids]))
+                for origin, quantity in allocation:
+                    taken = lot_ids[:int(quantity)]
+                    lot_ids = lot_ids[int(quantity):]
+                    to_create.append((
+                            cls._asn_move_template(shipment, product, origin),
+                            [(1, i) for i in taken]))
             else:
                 lot_id = None
                 if line.lots and len(line.lots) == 1 and (
@@ -215,8 +236,10 @@ class ShipmentIn(metaclass=PoolMeta):
                     lot_id = lots[0].id if lots else Lot.create([{
                                 'product': product.id,
                                 'number': line.lots[0]}])[0].id
-                to_create.append((template, [(float(line.quantity),
-                                lot_id)]))
+                for origin, quantity in allocation:
+                    to_create.append((
+                            cls._asn_move_template(shipment, product, origin),
+                            [(float(quantity), lot_id)]))
         for template, rows in to_create:
             columns = [c for c in bulk.stored_columns(Move, template)
                 if c not in {'lot', 'quantity', 'internal_quantity'}]
@@ -237,7 +260,7 @@ class ShipmentIn(metaclass=PoolMeta):
                         'asn': asn.number, 'format': asn.format})))
 
     @classmethod
-    def _asn_move_template(cls, shipment, product):
+    def _asn_move_template(cls, shipment, product, origin=None):
         pool = Pool()
         Move = pool.get('stock.move')
         move = Move(**Move.default_get(list(Move._fields),
@@ -252,6 +275,7 @@ class ShipmentIn(metaclass=PoolMeta):
         move.planned_date = shipment.planned_date
         move.unit_price = product.cost_price
         move.currency = shipment.company.currency
+        move.origin = origin
         values = move._save_values()
         values.update({
                 'state': 'draft',
@@ -444,7 +468,12 @@ class ShipmentIn(metaclass=PoolMeta):
                     exception.message, code=code)
             lot, = Lot.create_serials(product, numbers=[number],
                 source='scan', origin=shipment)
-            template = cls._asn_move_template(shipment, product)
+            source = cls._receipt_untracked_move(shipment, product)
+            template = cls._asn_move_template(shipment, product,
+                source.origin if source else None)
+            if source:
+                template['unit_price'] = source.unit_price
+                cls._take_one(source)
             move, = Move.create([{k: v for k, v in template.items()
                         if k not in {'create_uid', 'create_date',
                             'internal_quantity'}}])
@@ -463,6 +492,31 @@ class ShipmentIn(metaclass=PoolMeta):
         return cls._scan_answer(shipment, 'unexpected', gettext(
                 'serial_mes.msg_scan_unexpected', serial=number),
             code=code, product=product, record=True)
+
+    @classmethod
+    def _receipt_untracked_move(cls, shipment, product):
+        """A draft incoming move of the serial product without serial (as
+        added from a purchase order): each scan takes one unit of it"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        moves = Move.search([
+                ('shipment', '=', str(shipment)),
+                ('product', '=', product.id),
+                ('lot', '=', None),
+                ('from_location', '=', shipment.supplier_location.id),
+                ('state', '=', 'draft'),
+                ('quantity', '>=', 1),
+                ], order=[('id', 'ASC')], limit=1)
+        return moves[0] if moves else None
+
+    @classmethod
+    def _take_one(cls, move):
+        pool = Pool()
+        Move = pool.get('stock.move')
+        if move.quantity > 1:
+            Move.write([move], {'quantity': move.quantity - 1})
+        else:
+            Move.delete([move])
 
     @staticmethod
     def _gtins(product_ids):
@@ -521,10 +575,11 @@ class ShipmentIn(metaclass=PoolMeta):
             raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
                     shipment=shipment.rec_name))
         missing = [m for m in shipment.incoming_moves
-            if m.lot and m.product.serial_rule and not m.scanned_at]
+            if m.product.serial_rule and not m.scanned_at]
         report = {
             'missing': [{'product': m.product.rec_name,
-                    'serial': m.lot.number} for m in missing],
+                    'serial': m.lot.number if m.lot else None,
+                    'quantity': m.quantity} for m in missing],
             }
         Move.delete(missing)
         shipment = cls(shipment.id)

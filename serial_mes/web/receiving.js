@@ -490,7 +490,7 @@
         ui.finishBar.hidden = true;
         store('sessionStorage', SHIPMENT_STORE, null);
         setStep('open');
-        const missing = (answer.missing || []).length;
+        const missing = countMissing(answer.missing);
         const unexpected = (answer.unexpected || []).length;
         const kind = missing || unexpected ? 'warn' : 'ok';
         showBanner(kind, '✓ Receipt finished', (answer.received || 0) +
@@ -501,6 +501,13 @@
             (answer.received || 0) + ' received');
     }
 
+    // a missing serial counts one; a missing quantity without serials
+    // (ordered, never scanned) counts its quantity
+    function countMissing(missing) {
+        return (missing || []).reduce((total, item) =>
+            total + (item.serial ? 1 : Number(item.quantity) || 0), 0);
+    }
+
     function showReport(answer) {
         const shipment = answer.shipment || state.shipment || {};
         const missing = answer.missing || [];
@@ -508,7 +515,7 @@
         ui.reportTitle.textContent = 'Receipt ' + (shipment.number || '') +
             ' finished';
         ui.reportSummary.textContent = (answer.received || 0) +
-            ' received · ' + missing.length + ' missing · ' +
+            ' received · ' + countMissing(missing) + ' missing · ' +
             unexpected.length + ' unexpected' +
             (shipment.supplier ? ' · ' + shipment.supplier : '') +
             (shipment.asn ? ' · ASN ' + shipment.asn : '') +
@@ -516,7 +523,8 @@
         ui.reportMissingBlock.hidden = !missing.length;
         fill(ui.reportMissing, missing, (row, item) => {
             cell(row, item.product);
-            cell(row, item.serial, 'col-code');
+            cell(row, item.serial || item.quantity + ' without serial',
+                'col-code');
         });
         ui.reportUnexpectedBlock.hidden = !unexpected.length;
         fill(ui.reportUnexpected, unexpected, (row, item) => {

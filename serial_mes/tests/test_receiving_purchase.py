@@ -1,0 +1,257 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"ASN lines matched to purchase order lines (serial_mes with purchase)"
+from decimal import Decimal
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from serial_mes.exceptions import ReceivingError
+
+from .test_receiving import sample
+from .tools import create_product, create_rule
+
+UBL = 'ubl_despatch_advice.xml'  # orders PO-2024-0822 lines 10 and 30
+
+
+class ReceivingPurchaseTestCase(_DBTestCase):
+    "ASN import against purchase orders"
+    module = 'serial_mes'
+    extras = ['purchase']
+
+    def setup_asteria(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        rule = create_rule(pattern='[A-Z0-9][A-Z0-9-]{3,19}')
+        board = create_product("Motherboard", code='MB-B760', rule=rule,
+            gtin='9506000140100')
+        case = create_product("Case", code='CASE-MID', rule=rule,
+            gtin='9506000140155')
+        screw = create_product("Screw", code='SCR')
+        self.purchasable(board, case, screw)
+        supplier, = Party.create([{'name': "Asteria Boards Ltd",
+                    'addresses': [('create', [{}])],
+                    'identifiers': [('create', [{
+                                    'code': '9506000200002'}])]}])
+        return board, case, screw, supplier
+
+    @staticmethod
+    def purchasable(*products):
+        pool = Pool()
+        Template = pool.get('product.template')
+        Template.write([p.template for p in products], {
+                'purchasable': True,
+                'purchase_uom': products[0].default_uom.id,
+                })
+
+    def purchase(self, supplier, lines, number='PO-2024-0822',
+            state='processing'):
+        "A purchase order, processed so that its lines await delivery"
+        pool = Pool()
+        Purchase = pool.get('purchase.purchase')
+        purchase, = Purchase.create([{
+                    'party': supplier.id,
+                    'number': number,
+                    'invoice_address': supplier.addresses[0].id,
+                    'invoice_method': 'manual',
+                    'lines': [('create', [{
+                                    'product': product.id,
+                                    'quantity': quantity,
+                                    'unit': product.default_uom.id,
+                                    'unit_price': Decimal('42'),
+                                    } for product, quantity in lines])],
+                    }])
+        if state != 'draft':
+            Purchase.quote([purchase])
+            Purchase.confirm([purchase])
+            Purchase.process([purchase])
+        return Purchase(purchase.id)
+
+    @staticmethod
+    def pending(purchase_line):
+        "The quantity still to deliver: the unshipped draft moves"
+        return sum(m.quantity for m in purchase_line.moves
+            if m.state == 'draft' and not m.shipment)
+
+    def counts(self):
+        pool = Pool()
+        return tuple(pool.get(m).search_count([]) for m in [
+                'stock.shipment.in', 'stock.move', 'stock.lot',
+                'serial_mes.event', 'ir.attachment'])
+
+    @with_transaction()
+    def test_asn_delivers_purchase_lines(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier,
+                [(board, 10), (screw, 100), (case, 6)])
+            board_line, screw_line, case_line = purchase.lines
+            self.assertEqual(self.pending(board_line), 10)
+
+            shipment, _ = ShipmentIn.import_asn(sample(UBL))
+
+            by_product = {}
+            for move in shipment.incoming_moves:
+                by_product.setdefault(move.product, set()).add(
+                    (move.origin, move.unit_price))
+            self.assertEqual(by_product, {
+                    board: {(board_line, Decimal('42'))},
+                    case: {(case_line, Decimal('42'))},
+                    })
+            board_line, case_line = PurchaseLine.browse(
+                [board_line.id, case_line.id])
+            # 6 of 10 boards on their way: 4 remain to deliver
+            self.assertEqual(self.pending(board_line), 4)
+            self.assertEqual(self.pending(case_line), 0)
+            self.assertEqual(purchase.shipments, (shipment,))
+
+            # idempotent: the remainders stay as they are
+            before = self.counts()
+            ShipmentIn.import_asn(sample(UBL))
+            self.assertEqual(self.counts(), before)
+
+    @with_transaction()
+    def test_missing_at_receipt_stays_on_the_order(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier, [(board, 6), (case, 6)])
+            board_line, case_line = purchase.lines
+            shipment, _ = ShipmentIn.import_asn(sample(UBL))
+            for number in ['AB760-2403X0101', 'AB760-2403X0102',
+                    'ACM-0000801', 'ACM-0000802', 'ACM-0000803',
+                    'ACM-0000804', 'ACM-0000911', 'ACM-0000912']:
+                self.assertEqual(ShipmentIn.scan_receipt(
+                        ShipmentIn(shipment.id), number)['result'],
+                    'matched', number)
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(len(result['missing']), 4)
+            board_line, case_line = PurchaseLine.browse(
+                [board_line.id, case_line.id])
+            # the 4 boards not delivered are a backorder of the purchase
+            self.assertEqual(self.pending(board_line), 4)
+            self.assertEqual(self.pending(case_line), 0)
+            self.assertEqual(sum(m.quantity for m in board_line.moves
+                    if m.state == 'done'), 2)
+
+    @with_transaction()
+    def test_corrected_asn_gives_back_to_the_order(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier, [(board, 6), (case, 6)])
+            board_line, _ = purchase.lines
+            data = sample(UBL)
+            ShipmentIn.import_asn(data)
+            corrected = data.replace(
+                b'<cbc:SerialID>AB760-2403X0118</cbc:SerialID>', b''
+                ).replace(b'unitCode="H87">6<', b'unitCode="H87">5<', 1)
+            shipment, created = ShipmentIn.import_asn(corrected)
+            self.assertTrue(created)
+            board_line = PurchaseLine(board_line.id)
+            self.assertEqual(self.pending(board_line), 1)
+            self.assertEqual(len([m for m in shipment.incoming_moves
+                        if m.origin == board_line]), 5)
+
+    @with_transaction()
+    def test_two_lines_of_one_product_share_the_delivery(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            # the ASN's board line names order line 3: it comes first
+            purchase = self.purchase(supplier,
+                [(board, 2), (case, 6), (board, 5)])
+            first, case_line, named = purchase.lines
+            shipment, _ = ShipmentIn.import_asn(sample(UBL).replace(
+                    b'<cbc:LineID>10</cbc:LineID>',
+                    b'<cbc:LineID>3</cbc:LineID>'))
+            origins = [m.origin for m in shipment.incoming_moves
+                if m.product == board]
+            self.assertEqual((origins.count(named), origins.count(first)),
+                (5, 1))
+
+    @with_transaction()
+    def test_refusals_write_nothing(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            other = create_product("CPU", code='CPU')
+            self.purchasable(other)
+            cases = [
+                # more boards shipped than ordered
+                ([(board, 5), (case, 6)], 'processing',
+                    'only 5 are left'),
+                # the case was never ordered
+                ([(board, 10), (other, 6)], 'processing',
+                    'is not on purchase order'),
+                # the order is still a draft
+                ([(board, 10), (case, 6)], 'draft', 'Draft'),
+                ]
+            for index, (lines, state, error) in enumerate(cases):
+                self.purchase(supplier, lines, number='PO-2024-0822',
+                    state=state)
+                before = self.counts()
+                with self.assertRaises(ReceivingError) as context:
+                    ShipmentIn.import_asn(sample(UBL))
+                self.assertIn(error, context.exception.message)
+                self.assertEqual(self.counts(), before)
+                self.rename_orders()
+
+            # no purchase of the supplier has that number
+            before = self.counts()
+            with self.assertRaises(ReceivingError) as context:
+                ShipmentIn.import_asn(sample(UBL))
+            self.assertIn('PO-2024-0822', context.exception.message)
+            self.assertIn('no purchase', context.exception.message)
+            self.assertEqual(self.counts(), before)
+
+    def rename_orders(self):
+        pool = Pool()
+        Purchase = pool.get('purchase.purchase')
+        table = Purchase.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update([table.number], ['OLD'],
+                where=table.number == 'PO-2024-0822'))
+
+    @with_transaction()
+    def test_scans_take_from_an_order_without_asn(self):
+        "A shipment made from a purchase's moves: each scan takes one unit"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Move = pool.get('stock.move')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier, [(board, 3)], number='PO-9')
+            line, = purchase.lines
+            pending, = line.moves
+            shipment = ShipmentIn(supplier=supplier,
+                warehouse=purchase.warehouse, incoming_moves=[pending],
+                company=purchase.company)
+            shipment.on_change_warehouse()
+            shipment.save()
+            for number in ['AB760-0000001', 'AB760-0000002']:
+                self.assertEqual(ShipmentIn.scan_receipt(
+                        ShipmentIn(shipment.id), number)['result'],
+                    'accepted_extra', number)
+            self.assertEqual(Move(pending.id).quantity, 1)
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(result['received'], 2)
+            self.assertEqual(result['missing'], [{'product': board.rec_name,
+                        'serial': None, 'quantity': 1}])
+            line = PurchaseLine(line.id)
+            done = [m for m in line.moves if m.state == 'done']
+            self.assertEqual({m.lot.number for m in done},
+                {'AB760-0000001', 'AB760-0000002'})
+            self.assertEqual(self.pending(line), 1)
