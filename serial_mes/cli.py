@@ -54,8 +54,8 @@ def cmd_demo(args):
     name = args.database
     print("Serial MES demo: database %r on %s" % (name, uri.split('//')[0]))
     database.drop(name)
-    print("- activating serial_mes, serial_mes_rfid, serial_mes_passport "
-        "and their dependencies (takes a minute)")
+    print("- activating %s and their dependencies (takes a minute)"
+        % ', '.join(database.MODULES))
     database.create(name, password=args.admin_password)
     data = load_data()
     from trytond.pool import Pool
@@ -65,8 +65,14 @@ def cmd_demo(args):
         setup_company(pool, data)
         ConfigItem = pool.get('ir.module.config_wizard.item')
         ConfigItem.write(ConfigItem.search([]), {'state': 'done'})
-    with database.session(name) as pool:
-        summary = Demo(pool, data).run()
+
+    def demo(pool):
+        # printed once committed: an attempt may be started again
+        lines = []
+        return Demo(pool, data, log=lines.append).run(), lines
+    summary, lines = database.run(name, demo)
+    for line in lines:
+        print(line)
     # After the commit above: the RFID bridge works in its own transactions
     try:
         from serial_mes_rfid.demo import replay_trace

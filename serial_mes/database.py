@@ -6,7 +6,9 @@ import os
 import tempfile
 from contextlib import contextmanager
 
-MODULES = ['serial_mes', 'serial_mes_rfid', 'serial_mes_passport']
+# purchase: the ASNs of the demo deliver purchase orders
+MODULES = [
+    'serial_mes', 'serial_mes_rfid', 'serial_mes_passport', 'purchase']
 DEFAULT_NAME = 'serial_mes'
 
 
@@ -95,9 +97,10 @@ def create(name, password='admin', email='admin@example.com',
 
 
 @contextmanager
-def session(name, login='admin', readonly=False):
+def session(name, login='admin', readonly=False, **extras):
     """A transaction as user login with the user's company in context;
-    committed when the block ends without error."""
+    committed when the block ends without error. extras are trytond's
+    transaction extras (records locked from the start, see run)."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     # Pool(name) registers an empty pool: look before constructing it
@@ -109,23 +112,39 @@ def session(name, login='admin', readonly=False):
         User = pool.get('res.user')
         user, = User.search([('login', '=', login)], limit=1)
         user_id = user.id
-    with Transaction().start(name, user_id, readonly=readonly) as transaction:
+    with Transaction().start(name, user_id, readonly=readonly,
+            **extras) as transaction:
         User = pool.get('res.user')
         with transaction.set_context(User.get_preferences(context_only=True)):
             yield pool
+    # as trytond does after a request: run the tasks queued by the
+    # transaction (a purchase processed after its receipt, say) once it
+    # is committed, unless a queue worker is configured to take them
+    from trytond.worker import run_task
+    while transaction.tasks:
+        run_task(pool, transaction.tasks.pop())
 
 
 def run(name, function, login='admin', retries=5):
-    """function(pool) in a session, retried from the start when the
-    database reports a concurrent update (as trytond does for requests)"""
+    """function(pool) in a session, started again from the beginning as
+    trytond does for a request: when the database reports a concurrent
+    update, or when a model asks for records to be locked from the start
+    of the transaction (Tryton 8's record locks: purchase processing)"""
     import time
 
     from trytond import backend
-    for attempt in range(retries + 1):
+    from trytond.transaction import TransactionError
+    extras = {}
+    attempt = 0
+    while True:
         try:
-            with session(name, login=login) as pool:
+            with session(name, login=login, **extras) as pool:
                 return function(pool)
+        except TransactionError as error:
+            # not a failure: the next attempt starts with the lock taken
+            error.fix(extras)
         except backend.DatabaseOperationalError:
             if attempt == retries:
                 raise
-            time.sleep(0.02 * (attempt + 1))
+            attempt += 1
+            time.sleep(0.02 * attempt)

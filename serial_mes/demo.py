@@ -138,6 +138,8 @@ class Demo:
                         'tracking_rule': (rules[values['rule']].id
                             if values.get('rule') else None),
                         'producible': values['key'] == 'pc',
+                        'purchasable': bool(values.get('supplier')),
+                        'purchase_uom': unit.id,
                         'products': [('create', [{
                                         'cost_price': (
                                             Decimal(values['price'])
@@ -185,8 +187,56 @@ class Demo:
         return move
 
     def receive(self):
+        self.order()
         self.receive_asns()
+        self.report_orders()
         self.receive_without_asn()
+
+    def order(self):
+        "Purchase orders, confirmed: the ASNs name them and deliver them"
+        Purchase = self.pool.get('purchase.purchase')
+        purchases = []
+        for values in self.data.get('purchases', []):
+            supplier = self.parties[values['supplier']]
+            purchases.append(Purchase(party=supplier,
+                    number=values['number'],
+                    invoice_address=supplier.addresses[0],
+                    # the demo company has no chart of accounts
+                    invoice_method='manual',
+                    lines=[self._purchase_line(self.products[key], quantity)
+                        for key, quantity in values['lines']]))
+        Purchase.save(purchases)
+        Purchase.quote(purchases)
+        Purchase.confirm(purchases)
+        Purchase.process(purchases)
+        self.purchases = Purchase.browse(purchases)
+        self.step("confirmed purchase orders %s" % ', '.join(
+                p.number for p in self.purchases))
+
+    def _purchase_line(self, product, quantity):
+        Line = self.pool.get('purchase.line')
+        return Line(product=product, quantity=quantity,
+            unit=product.default_uom, unit_price=product.cost_price)
+
+    def report_orders(self):
+        "What each purchase order line received and still awaits"
+        Purchase = self.pool.get('purchase.purchase')
+        orders = {}
+        for purchase in Purchase.browse(self.purchases):
+            orders[purchase.number] = lines = []
+            for line in purchase.line_lines:
+                received = sum(m.quantity for m in line.moves
+                    if m.state == 'done')
+                lines.append({
+                        'product': line.product.code,
+                        'ordered': line.quantity,
+                        'received': received,
+                        'to_receive': line.quantity - received,
+                        })
+            self.step("purchase order %s: %s" % (purchase.number, ', '.join(
+                        '%(product)s %(received)g of %(ordered)g received'
+                        % l for l in lines)))
+        self.summary['purchase_orders'] = orders
 
     def receive_asns(self):
         "ASNs imported, then every unit scanned at the dock"
@@ -259,7 +309,10 @@ class Demo:
                 company=Transaction().context['company'])
             shipment.on_change_warehouse()
             shipment.save()
-            ShipmentIn.receive([shipment])
+            # received as the dock does, without purchase order
+            with Transaction().set_context(
+                    _serial_mes_receipt=[str(shipment)]):
+                ShipmentIn.receive([shipment])
             ShipmentIn.do([shipment])
         self.step("received %d serials without ASN (numbered at receipt, "
             "supplier serials kept as aliases) and untracked stock"

@@ -3,14 +3,20 @@
 """ASN lines matched to purchase order lines (with the purchase module).
 
 An ASN naming purchase orders delivers their lines: each incoming move
-takes the purchase line as origin (with its price), the line's unshipped
-remainder is recomputed by the purchase itself, and an ASN that names an
-unknown or closed order, a product not ordered or more than is left to
-receive is refused with nothing written."""
+takes the purchase line as origin (with its price) and the line's
+unshipped remainder (its draft move without shipment) shrinks by as much;
+it grows back when a corrected ASN or the receipt delivers less. An ASN
+that names an unknown or closed order, a product not ordered or more than
+is left to receive is refused with nothing written."""
 from decimal import Decimal
+
+from sql import Null
+from sql.aggregate import Sum
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
 
 from .exceptions import ReceivingError
 
@@ -24,8 +30,7 @@ class ShipmentIn(metaclass=PoolMeta):
         if not asn.order_references:
             return allocations
         purchase_lines = cls._asn_purchase_lines(asn, supplier)
-        remaining = {l: cls._asn_remaining(l, shipment)
-            for l in purchase_lines}
+        remaining = cls._asn_remaining(purchase_lines, shipment)
         result = []
         for (line, product), allocation in zip(lines, allocations):
             quantity = sum(q for _, q in allocation)
@@ -98,25 +103,74 @@ class ShipmentIn(metaclass=PoolMeta):
         return candidates
 
     @classmethod
-    def _asn_remaining(cls, purchase_line, shipment):
-        """What is left to receive of purchase_line: its quantity less its
-        moves, but for the unshipped remainder (replaced by the ASN's moves)
-        and the moves of shipment (an ASN being corrected)"""
+    def _asn_shipped(cls, purchase_lines, shipment=None):
+        """{purchase line: quantity of its moves} as the purchase counts
+        them, less the unshipped remainder (draft moves without shipment)
+        and the moves of shipment (an ASN being corrected): one query"""
         pool = Pool()
+        Move = pool.get('stock.move')
         Uom = pool.get('product.uom')
-        skip = set(purchase_line.moves_recreated) | set(
-            purchase_line.moves_ignored)
-        shipped = Decimal(0)
-        for move in purchase_line.moves:
-            if move in skip:
-                continue
-            if move.state == 'draft' and not move.shipment:
-                continue
-            if shipment and move.shipment == shipment:
-                continue
-            shipped += Decimal(str(Uom.compute_qty(
-                        move.unit, move.quantity, purchase_line.unit)))
-        return Decimal(str(purchase_line.quantity)) - shipped
+        move = Move.__table__()
+        cursor = Transaction().connection.cursor()
+        lines = {'purchase.line,%d' % l.id: l for l in purchase_lines}
+        skip = [m.id for l in purchase_lines
+            for m in l.moves_recreated + l.moves_ignored]
+        shipped = {l: Decimal(0) for l in purchase_lines}
+        for sub in grouped_slice(list(lines), 1000):
+            where = move.origin.in_(list(sub))
+            where &= ~((move.state == 'draft') & (move.shipment == Null))
+            if shipment:
+                where &= (move.shipment != str(shipment)) | (
+                    move.shipment == Null)
+            if skip:
+                where &= ~move.id.in_(skip)
+            cursor.execute(*move.select(move.origin, move.unit,
+                    Sum(move.quantity), where=where,
+                    group_by=[move.origin, move.unit]))
+            for origin, unit, quantity in cursor:
+                line = lines[origin]
+                shipped[line] += Decimal(str(Uom.compute_qty(
+                            Uom(unit), quantity, line.unit)))
+        return shipped
+
+    @classmethod
+    def _asn_remaining(cls, purchase_lines, shipment=None):
+        "{purchase line: quantity left to receive}"
+        shipped = cls._asn_shipped(purchase_lines, shipment)
+        return {l: Decimal(str(l.quantity)) - shipped[l]
+            for l in purchase_lines}
+
+    @classmethod
+    def _asn_set_unshipped(cls, purchase_lines):
+        """Make each line's unshipped remainder (its draft move without
+        shipment) what is left to receive, as processing the purchase
+        would, without locking the purchase or going through all its
+        moves"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        remaining = cls._asn_remaining(purchase_lines)
+        to_delete, to_save = [], []
+        for line in purchase_lines:
+            left = line.unit.round(float(remaining[line]))
+            pending = Move.search([
+                    ('origin', '=', str(line)),
+                    ('state', '=', 'draft'),
+                    ('shipment', '=', None),
+                    ], order=[('id', 'ASC')])
+            if left <= 0:
+                to_delete.extend(pending)
+            elif pending:
+                first, *others = pending
+                to_delete.extend(others)
+                if first.quantity != left:
+                    first.quantity = left
+                    to_save.append(first)
+            else:
+                move = line.get_move('in')
+                if move:
+                    to_save.append(move)
+        Move.save(to_save)
+        Move.delete(to_delete)
 
     @classmethod
     def _asn_move_template(cls, shipment, product, origin=None):
@@ -129,30 +183,34 @@ class ShipmentIn(metaclass=PoolMeta):
         return values
 
     @classmethod
-    def _asn_allocated(cls, shipment, allocations):
-        "The ASN's moves replace the unshipped remainders of their lines"
+    def _asn_clear(cls, shipment, keep):
         pool = Pool()
-        Move = pool.get('stock.move')
-        Purchase = pool.get('purchase.purchase')
+        PurchaseLine = pool.get('purchase.line')
+        lines = {m.origin for m in shipment.incoming_moves
+            if isinstance(m.origin, PurchaseLine)}
+        super()._asn_clear(shipment, keep)
+        if lines:
+            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
+
+    @classmethod
+    def _asn_allocated(cls, shipment, allocations):
+        "The ASN's moves take the place of their lines' remainders"
+        pool = Pool()
         PurchaseLine = pool.get('purchase.line')
         super()._asn_allocated(shipment, allocations)
         lines = {o for a in allocations for o, _ in a
             if isinstance(o, PurchaseLine)}
-        if not lines:
-            return
-        lines = PurchaseLine.browse([l.id for l in lines])
-        Move.delete([m for l in lines for m in l.moves
-                if m.state == 'draft' and not m.shipment])
-        Purchase.process(Purchase.browse({l.purchase.id for l in lines}))
+        if lines:
+            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
 
     @classmethod
     def finish_receipt(cls, shipment):
         "What was not delivered stays to receive on the purchase order"
         pool = Pool()
-        Purchase = pool.get('purchase.purchase')
-        purchases = {m.purchase.id for m in shipment.incoming_moves
-            if m.purchase}
+        PurchaseLine = pool.get('purchase.line')
+        lines = {m.origin for m in shipment.incoming_moves
+            if isinstance(m.origin, PurchaseLine)}
         answer = super().finish_receipt(shipment)
-        if purchases:
-            Purchase.process(Purchase.browse(list(purchases)))
+        if lines:
+            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
         return answer

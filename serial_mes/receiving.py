@@ -587,7 +587,8 @@ class ShipmentIn(metaclass=PoolMeta):
         if not received:
             raise ReceivingError(gettext('serial_mes.msg_receipt_nothing',
                     shipment=shipment.rec_name))
-        cls.receive([shipment])
+        with Transaction().set_context(_serial_mes_receipt=[str(shipment)]):
+            cls.receive([shipment])
         shipment = cls(shipment.id)
         answer = shipment.receipt_status()
         answer.update(report)
@@ -601,6 +602,16 @@ class Move(metaclass=PoolMeta):
     scanned_at = fields.Timestamp("Scanned at", readonly=True)
     receipt_extra = fields.Boolean("Extra at Receipt", readonly=True,
         help="Scanned at the dock although the ASN did not announce it.")
+
+    @classmethod
+    def check_origin(cls, moves, types=None):
+        # a receipt finished at the dock is the clerk's confirmation of
+        # its moves without purchase order (receipts without ASN, extras)
+        receipts = Transaction().context.get('_serial_mes_receipt') or []
+        if receipts:
+            moves = [m for m in moves
+                if not m.shipment or str(m.shipment) not in receipts]
+        super().check_origin(moves, types=types)
 
 
 class ReceiptException(ModelSQL, ModelView):

@@ -9,4 +9,10 @@ class SerialMesTestCase(CompanyTestMixin, ModuleTestCase):
     module = 'serial_mes'
 
 
+class SerialMesPurchaseTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test Serial MES module with purchase (its extra dependency)"
+    module = 'serial_mes'
+    extras = ['purchase']
+
+
 del ModuleTestCase
