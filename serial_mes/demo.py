@@ -6,7 +6,6 @@ import json
 import os
 from decimal import Decimal
 
-from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(

@@ -62,7 +62,7 @@ def _error(message, status=400):
 
 
 def _body(request):
-    data = request.get_data(cache=False)
+    data = request.get_data()
     if len(data) > MAX_BODY:
         raise ValueError("request body over %d bytes" % MAX_BODY)
     try:
@@ -165,7 +165,7 @@ def receiving_finish(request, pool, shipment_id):
 def asn_import(request, pool):
     "Partner systems post the ASN file itself (any of the five formats)"
     from .asn import MAX_SIZE
-    data = request.get_data(cache=False)
+    data = request.get_data()
     if len(data) > MAX_SIZE:
         return _error("ASN over %d bytes" % MAX_SIZE, status=413)
     ShipmentIn = pool.get('stock.shipment.in')

@@ -56,7 +56,7 @@ def post_reads(request, pool):
         return _error(exception.message, status=403)
     if (request.content_length or 0) > MAX_BYTES:
         return _error("request body over %d bytes" % MAX_BYTES, status=413)
-    data = request.get_data(cache=False)
+    data = request.get_data()
     if len(data) > MAX_BYTES:
         return _error("request body over %d bytes" % MAX_BYTES, status=413)
     reader = request.args.get('reader') or None

@@ -9,7 +9,8 @@ from trytond.transaction import Transaction
 
 from serial_mes.exceptions import ReceivingError
 
-from .tools import create_product, create_rule, locations
+from .tools import (
+    asteria, create_product, create_rule, locations, receiving_counts)
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))), 'data', 'asn')
@@ -26,23 +27,10 @@ class ReceivingTestCase(_DBTestCase):
     module = 'serial_mes'
 
     def setup_asteria(self):
-        pool = Pool()
-        Party = pool.get('party.party')
-        rule = create_rule(pattern='[A-Z0-9][A-Z0-9-]{3,19}')
-        board = create_product("Motherboard", code='MB-B760', rule=rule,
-            gtin='9506000140100')
-        case = create_product("Case", code='CASE-MID', rule=rule,
-            gtin='9506000140155')
-        supplier, = Party.create([{'name': "Asteria Boards Ltd",
-                    'identifiers': [('create', [{
-                                    'code': '9506000200002'}])]}])
-        return board, case, supplier
+        return asteria()
 
     def counts(self):
-        pool = Pool()
-        return tuple(pool.get(m).search_count([]) for m in [
-                'stock.shipment.in', 'stock.move', 'stock.lot',
-                'serial_mes.event', 'ir.attachment'])
+        return receiving_counts()
 
     @with_transaction()
     def test_import_matches_supplier_products_and_is_idempotent(self):

@@ -11,7 +11,7 @@ from trytond.transaction import Transaction
 from serial_mes.exceptions import ReceivingError
 
 from .test_receiving import sample
-from .tools import create_product, create_rule
+from .tools import asteria, create_product, receiving_counts
 
 UBL = 'ubl_despatch_advice.xml'  # orders PO-2024-0822 lines 10 and 30
 
@@ -22,19 +22,9 @@ class ReceivingPurchaseTestCase(_DBTestCase):
     extras = ['purchase']
 
     def setup_asteria(self):
-        pool = Pool()
-        Party = pool.get('party.party')
-        rule = create_rule(pattern='[A-Z0-9][A-Z0-9-]{3,19}')
-        board = create_product("Motherboard", code='MB-B760', rule=rule,
-            gtin='9506000140100')
-        case = create_product("Case", code='CASE-MID', rule=rule,
-            gtin='9506000140155')
+        board, case, supplier = asteria()
         screw = create_product("Screw", code='SCR')
         self.purchasable(board, case, screw)
-        supplier, = Party.create([{'name': "Asteria Boards Ltd",
-                    'addresses': [('create', [{}])],
-                    'identifiers': [('create', [{
-                                    'code': '9506000200002'}])]}])
         return board, case, screw, supplier
 
     @staticmethod
@@ -76,10 +66,7 @@ class ReceivingPurchaseTestCase(_DBTestCase):
             if m.state == 'draft' and not m.shipment)
 
     def counts(self):
-        pool = Pool()
-        return tuple(pool.get(m).search_count([]) for m in [
-                'stock.shipment.in', 'stock.move', 'stock.lot',
-                'serial_mes.event', 'ir.attachment'])
+        return receiving_counts()
 
     @with_transaction()
     def test_asn_delivers_purchase_lines(self):

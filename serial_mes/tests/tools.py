@@ -73,3 +73,28 @@ def move(product, from_location, to_location, lot=None, quantity=1,
         move.currency = company.currency
     move.save()
     return move
+
+
+def asteria():
+    """The board supplier of the sample ASNs (GLN 9506000200002) and its
+    two serial products: (motherboard, case, supplier)"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    rule = create_rule(pattern='[A-Z0-9][A-Z0-9-]{3,19}')
+    board = create_product("Motherboard", code='MB-B760', rule=rule,
+        gtin='9506000140100')
+    case = create_product("Case", code='CASE-MID', rule=rule,
+        gtin='9506000140155')
+    supplier, = Party.create([{'name': "Asteria Boards Ltd",
+                'addresses': [('create', [{}])],
+                'identifiers': [('create', [{
+                                'code': '9506000200002'}])]}])
+    return board, case, supplier
+
+
+def receiving_counts():
+    "Rows of what an ASN import writes: unchanged after a refusal"
+    pool = Pool()
+    return tuple(pool.get(m).search_count([]) for m in [
+            'stock.shipment.in', 'stock.move', 'stock.lot',
+            'serial_mes.event', 'ir.attachment'])
