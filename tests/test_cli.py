@@ -138,7 +138,15 @@ def test_asn_parse_and_import(demo_db, tmp_path):
     result = demo_db('asn', 'import', str(clash))
     assert result.returncode == 2
     assert 'already exists' in result.stderr
-    # the Keystone X12 ASN is new: its serials are expected
+    # an ASN naming an order the supplier does not have is refused
+    unknown = tmp_path / 'unknown-order.x12'
+    unknown.write_bytes(open('data/asn/x12_856_pc_parts.x12', 'rb').read(
+            ).replace(b'4500012346', b'4500099999'))
+    result = demo_db('asn', 'import', str(unknown))
+    assert result.returncode == 2
+    assert '4500099999' in result.stderr and 'no purchase' in result.stderr
+    # the Keystone X12 ASN is new (it delivers the demo's open order
+    # 4500012346): its serials are expected
     created = json.loads(demo_db('asn', 'import',
             'data/asn/x12_856_pc_parts.x12', '--json', check=True).stdout)
     assert created['created'] is True

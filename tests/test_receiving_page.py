@@ -48,6 +48,7 @@ CPU = '09506000140117'  # CPU 8-core 65 W: not on the shipment
 ASN_NUMBER = 'AST-DA-2024-0942'
 REPLACE = [
     ('AST-DA-2024-0311', ASN_NUMBER),
+    ('PO-2024-0822', 'PO-2024-0901'),  # the demo's open board order
     ('AB760-2403X01', 'AB760-2409T01'),
     ('ACM-00008', 'ACM-00058'),
     ('ACM-00009', 'ACM-00059'),
