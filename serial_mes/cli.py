@@ -129,15 +129,7 @@ def cmd_serve(args):
 
 
 def _product(pool, code):
-    Product = pool.get('product.product')
-    products = Product.search([('code', '=', code)], limit=1)
-    if not products:
-        products = Product.search_gtin(gs1.normalize_gtin(code)) if (
-            code.isdigit()) else []
-    if not products:
-        raise CommandError("unknown product %r (give its code or GTIN)"
-            % code)
-    return products[0]
+    return pool.get('product.product').find_code(code)
 
 
 def _with_service(args, function):

@@ -12,9 +12,14 @@ class SerialLabels(Report):
 
     @classmethod
     def _execute(cls, records, header, data, action):
+        return 'pdf', cls.render(records)
+
+    @classmethod
+    def render(cls, lots):
+        "The PDF of lots' labels, one page each"
         from .labels import labels_pdf
         items = []
-        for lot in records:
+        for lot in lots:
             if not lot.product.gtin:
                 raise SerialNumberError(gettext(
                         'serial_mes.msg_label_no_gtin',
@@ -22,6 +27,6 @@ class SerialLabels(Report):
             items.append({'gtin': lot.product.gtin, 'serial': lot.number,
                     'product': lot.product.rec_name})
         try:
-            return 'pdf', labels_pdf(items)
+            return labels_pdf(items)
         except ValueError as exception:
             raise SerialNumberError(str(exception))

@@ -18,7 +18,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import (
-    Button, StateAction, StateTransition, StateView, Wizard)
+    Button, StateAction, StateReport, StateTransition, StateView, Wizard)
 
 from trytond.cache import Cache
 
@@ -29,6 +29,7 @@ from .gs1 import BarcodeError, parse_barcode
 
 
 _receipt_cache = Cache('serial_mes.receipt_static', duration=60)
+MAX_GENERATE = 1000  # serials numbered at once at the dock
 
 
 class ShipmentIn(metaclass=PoolMeta):
@@ -473,7 +474,7 @@ class ShipmentIn(metaclass=PoolMeta):
                 source.origin if source else None)
             if source:
                 template['unit_price'] = source.unit_price
-                cls._take_one(source)
+                cls._take(source)
             move, = Move.create([{k: v for k, v in template.items()
                         if k not in {'create_uid', 'create_date',
                             'internal_quantity'}}])
@@ -510,13 +511,64 @@ class ShipmentIn(metaclass=PoolMeta):
         return moves[0] if moves else None
 
     @classmethod
-    def _take_one(cls, move):
+    def _take(cls, move, quantity=1):
+        "Take quantity units (at most its own) off move; return how many"
         pool = Pool()
         Move = pool.get('stock.move')
-        if move.quantity > 1:
-            Move.write([move], {'quantity': move.quantity - 1})
+        taken = min(quantity, int(move.quantity))
+        if move.quantity > taken:
+            Move.write([move], {'quantity': move.quantity - taken})
         else:
             Move.delete([move])
+        return taken
+
+    @classmethod
+    def generate_serials(cls, shipment, product, count):
+        """Number unlabelled parts at the dock: count serials from the
+        product's sequence, expected on the shipment (each is matched when
+        its new label is scanned); return the serials, whose labels to
+        print. Units of a serial-less order move of the product are taken
+        first, so that the serials deliver the order."""
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Move = pool.get('stock.move')
+        if shipment.state != 'draft':
+            raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
+                    shipment=shipment.rec_name))
+        if not isinstance(count, int) or not (
+                1 <= count <= MAX_GENERATE):
+            raise ReceivingError(gettext(
+                    'serial_mes.msg_receipt_generate_count',
+                    maximum=MAX_GENERATE))
+        if not product.serial_rule:
+            raise ReceivingError(gettext('serial_mes.msg_asn_not_serial',
+                    line='-', product=product.rec_name))
+        if not product.gtin:
+            raise ReceivingError(gettext('serial_mes.msg_label_no_gtin',
+                    product=product.rec_name))
+        lots = Lot.create_serials(product, count=count, source='manual',
+            origin=shipment)
+        rows = []
+        left = list(lots)
+        while left:
+            source = cls._receipt_untracked_move(shipment, product)
+            template = cls._asn_move_template(shipment, product,
+                source.origin if source else None)
+            if source:
+                template['unit_price'] = source.unit_price
+                taken = cls._take(source, len(left))
+            else:
+                taken = len(left)
+            rows.append((template, left[:taken]))
+            left = left[taken:]
+        for template, part in rows:
+            columns = [c for c in bulk.stored_columns(Move, template)
+                if c != 'lot']
+            base = [template[c] for c in columns]
+            bulk.insert(Move, columns + ['lot'],
+                [base + [lot.id] for lot in part])
+        bulk.forget_cached(Move, [])
+        return lots
 
     @staticmethod
     def _gtins(product_ids):
@@ -712,4 +764,54 @@ class ScanReceipt(Wizard):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
         ShipmentIn.finish_receipt(ShipmentIn(self.record.id))
+        return 'end'
+
+
+class GenerateSerialsStart(ModelView):
+    __name__ = 'serial_mes.receipt_generate.start'
+    shipment = fields.Many2One('stock.shipment.in', "Shipment",
+        readonly=True)
+    product = fields.Many2One('product.product', "Product", required=True,
+        domain=[('template.tracking', '=', 'serial')],
+        help="The serial-tracked product of the unlabelled parts.")
+    count = fields.Integer("Count", required=True,
+        domain=[('count', '>=', 1), ('count', '<=', MAX_GENERATE)],
+        help="How many parts to number: each gets a serial from the "
+        "product's sequence and a label; scan the labels once stuck on.")
+    generated = fields.Many2Many('stock.lot', None, None, "Serials",
+        readonly=True)
+
+    @classmethod
+    def default_count(cls):
+        return 1
+
+
+class GenerateSerials(Wizard):
+    "Number unlabelled parts of a supplier shipment and print their labels"
+    __name__ = 'serial_mes.receipt_generate'
+    start = StateView('serial_mes.receipt_generate.start',
+        'serial_mes.receipt_generate_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Generate and Print", 'generate', 'tryton-ok',
+                default=True),
+            ])
+    generate = StateTransition()
+    print_ = StateReport('serial_mes.lot.labels')
+
+    def default_start(self, fields):
+        return {'shipment': self.record.id, 'count': 1}
+
+    def transition_generate(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        lots = ShipmentIn.generate_serials(ShipmentIn(self.record.id),
+            self.start.product, self.start.count)
+        self.start.generated = [l.id for l in lots]
+        return 'print_'
+
+    def do_print_(self, action):
+        ids = list(self.start.generated)
+        return action, {'id': ids[0], 'ids': ids, 'model': 'stock.lot'}
+
+    def transition_print_(self):
         return 'end'

@@ -26,6 +26,7 @@ CONTENT_TYPES = {
     '.svg': 'image/svg+xml',
     }
 MAX_BODY = 64 * 1024
+MAX_LABELS = 1000
 
 _user_contexts = Cache('serial_mes.route_user_context', duration=60)
 receiving_application = user_application('serial_mes_receiving', json=False)
@@ -114,12 +115,17 @@ def _code(body):
     return code
 
 
-def _shipment(pool, shipment_id):
+def _shipment_or_none(pool, shipment_id):
     ShipmentIn = pool.get('stock.shipment.in')
     shipments = ShipmentIn.search([('id', '=', shipment_id)])
-    if not shipments:
+    return shipments[0] if shipments else None
+
+
+def _shipment(pool, shipment_id):
+    shipment = _shipment_or_none(pool, shipment_id)
+    if shipment is None:
         raise UserError("unknown shipment %s" % shipment_id)
-    return shipments[0]
+    return shipment
 
 
 @app.route('/<database_name>/serial_mes/receiving/open', methods={'POST'})
@@ -156,6 +162,68 @@ def receiving_finish(request, pool, shipment_id):
         ShipmentIn = pool.get('stock.shipment.in')
         return ShipmentIn.finish_receipt(_shipment(pool, shipment_id))
     return _service(request, finish)
+
+
+@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/generate',
+    methods={'POST'})
+@with_pool
+@with_transaction()
+@receiving_application
+def receiving_generate(request, pool, shipment_id):
+    "Number unlabelled parts: {product: code or GTIN, count}"
+    def generate(pool, body):
+        ShipmentIn = pool.get('stock.shipment.in')
+        shipment = _shipment(pool, shipment_id)
+        count = body.get('count')
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise UserError("give the count as a whole number")
+        Product = pool.get('product.product')
+        lots = ShipmentIn.generate_serials(shipment,
+            Product.find_code(body.get('product')), count)
+        answer = ShipmentIn(shipment.id).receipt_status()
+        answer['generated'] = [l.number for l in lots]
+        answer['labels'] = '/%s/serial_mes/receiving/%d/labels?lots=%s' % (
+            pool.database_name, shipment_id, ','.join(
+                str(l.id) for l in lots))
+        return answer
+    return _service(request, generate)
+
+
+@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/labels',
+    methods={'GET'})
+@with_pool
+@with_transaction(readonly=True)
+@receiving_application
+def receiving_labels(request, pool, shipment_id):
+    "The labels (PDF) of serials of the shipment: ?lots=1,2,3"
+    Lot = pool.get('stock.lot')
+    Move = pool.get('stock.move')
+    Labels = pool.get('serial_mes.lot.labels', type='report')
+    try:
+        ids = [int(i) for i in request.args.get('lots', '').split(',')]
+    except ValueError:
+        return _error("give lots as ids separated by commas")
+    if not ids or len(ids) > MAX_LABELS:
+        return _error("give 1 to %d lots" % MAX_LABELS)
+    with Transaction().set_context(_user_context()):
+        shipment = _shipment_or_none(pool, shipment_id)
+        if shipment is None:
+            return _error("unknown shipment %s" % shipment_id, status=404)
+        on_shipment = {m.lot.id for m in Move.search([
+                    ('shipment', '=', str(shipment)),
+                    ('lot', 'in', ids),
+                    ])}
+        if set(ids) - on_shipment:
+            return _error("serials %s are not on shipment %s" % (
+                    ', '.join(map(str, sorted(set(ids) - on_shipment))),
+                    shipment.rec_name), status=404)
+        try:
+            pdf = Labels.render(Lot.browse(ids))
+        except UserError as exception:
+            return _error(exception.message)
+    return Response(pdf, content_type='application/pdf', headers={
+            'Content-Disposition': 'inline; filename="labels-%s.pdf"'
+            % shipment.number})
 
 
 @app.route('/<database_name>/serial_mes/asn', methods={'POST'})

@@ -263,6 +263,24 @@ class Product(metaclass=PoolMeta):
         return cls.browse(ids)
 
     @classmethod
+    def find_code(cls, code):
+        """The product of code: its code, or a GTIN (as typed or scanned
+        off a box); a clear error otherwise"""
+        from .gs1 import BarcodeError, normalize_gtin
+        code = code.strip() if isinstance(code, str) else ''
+        products = cls.search([('code', '=', code)], limit=1) if (
+            code and len(code) <= 200) else []
+        if not products and code.isdigit():
+            try:
+                products = cls.search_gtin(normalize_gtin(code))
+            except BarcodeError:
+                products = []
+        if not products:
+            raise SerialNumberError(gettext('serial_mes.msg_product_unknown',
+                    code=code[:200]))
+        return products[0]
+
+    @classmethod
     def _search_gtin(cls, gtin):
         stripped = gtin.lstrip('0')
         codes = {gtin, stripped} | {

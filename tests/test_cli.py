@@ -181,7 +181,7 @@ def test_serial_create_sequence_typed_and_refusals(demo_db):
             (['SSD-1TB', 'SSD-T0003', 'bad serial'], 'does not match'),
             (['SSD-1TB', 'SSD-T0004', 'SSD-T0001'], 'already exists'),
             (['SSD-1TB', 'SSD-T0005', 'SSD-T0005'], 'given twice'),
-            (['NO-SUCH-PRODUCT', 'X1'], 'unknown product'),
+            (['NO-SUCH-PRODUCT', 'X1'], 'Unknown product'),
             (['SCR-M3', 'SCREW-1'], 'not tracked'),
             (['SSD-1TB', '--range', 'SSD-T0010', 'SSD-T0001'], 'not a range'),
             ]:

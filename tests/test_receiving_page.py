@@ -12,7 +12,8 @@ one first), the ASN number, then GS1 element strings with and without
 group separators, a Digital Link, the bracketed form and a plain serial,
 one duplicate, unexpected parts accepted as extra (scanned again, or the
 button) and one rejected, an invalid code, a serial already in stock
-elsewhere and a wrong product; then Finish receipt.  The report and the
+elsewhere and a wrong product; two unlabelled parts numbered in the page
+(their labels' PDF checked) and scanned; then Finish receipt.  The report and the
 serials' statuses in the database (`serial-mes serial show --json`) are
 checked.  Screenshots go to test-output/receiving-*.png."""
 import json
@@ -458,6 +459,17 @@ def _run(browser, page, url, api_key, shot):
     assert _small_controls(page) == []
     problems.check("scanning", unauthorized=1)
 
+    # 7b. Two motherboards came without labels: numbered from the
+    # sequence, their labels printed (a PDF of two pages), then scanned
+    generated = _generate(page, dock, MB, 2)
+    for serial in generated:
+        dock.scan(']C101%s21%s' % (MB, serial), result='matched')
+    assert sorted(row[1:] for row in dock.lines()) == [
+        [MB, '8', '7', '2'], [CASE, '6', '5', '2']]
+    totals = dock.totals()
+    assert totals['missing'] == 4 and totals['scanned'] == 12, totals
+    problems.check("numbering unlabelled parts", unauthorized=1)
+
     # A reload (or a tab closed by mistake) goes back to the shipment with
     # the key kept
     page.reload()
@@ -506,7 +518,7 @@ def _run(browser, page, url, api_key, shot):
     dock.click('#finish-now', 'finished')
     report = page.locator('#report')
     expect(report).to_be_visible()
-    expect(page.locator('#report-summary')).to_contain_text('10 received')
+    expect(page.locator('#report-summary')).to_contain_text('12 received')
     expect(page.locator('#report-summary')).to_contain_text('4 missing')
     missing = _table(page, '#report-missing')
     assert sorted(serial for _, serial in missing) == sorted(
@@ -531,6 +543,43 @@ def _run(browser, page, url, api_key, shot):
     dock.wait_answer(seq, ['closed'])
     expect(page.locator('#step-number')).to_have_text('1')
     problems.check("finishing", unauthorized=1)
+
+
+def _generate(page, dock, gtin, count):
+    """Number count unlabelled parts of gtin in the page's panel; check
+    the labels PDF; return the new serials"""
+    page.locator('#generate-open').click()
+    panel = page.locator('#generate')
+    expect(panel).to_be_visible()
+    # the panel's fields keep the focus while it is open
+    expect(page.locator('#generate-product')).to_be_focused()
+    page.locator('#generate-product').fill(gtin)
+    page.locator('#generate-count').fill('0')
+    seq = dock.seq()
+    page.locator('#generate-now').click()
+    dock.wait_answer(seq, ['error'])
+    expect(dock.banner).to_contain_text('1 to 1000')
+    page.locator('#generate-count').fill(str(count))
+    seq = dock.seq()
+    page.locator('#generate-now').click()
+    dock.wait_answer(seq, ['generated'])
+    link = page.locator('#labels-link')
+    expect(link).to_be_visible()
+    pdf = page.evaluate("""async href => {
+            const response = await fetch(href);
+            const text = await (await response.blob()).text();
+            return {start: text.slice(0, 5),
+                pages: (text.match(/\/Type\s*\/Page\b/g) || []).length};
+        }""", link.get_attribute('href'))
+    assert pdf == {'start': '%PDF-', 'pages': count}, pdf
+    detail = page.locator('#banner-detail').inner_text()
+    serials = [s.strip() for s in detail.split('\u2026')]
+    assert len(serials) == 2 and all(serials), detail
+    dock.shot(page, 'generated')
+    page.locator('#generate-back').click()
+    expect(panel).to_be_hidden()
+    dock.assert_focus("after numbering unlabelled parts")
+    return serials
 
 
 STATUS_SCRIPT = '''\

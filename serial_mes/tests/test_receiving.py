@@ -225,5 +225,102 @@ class ReceivingTestCase(_DBTestCase):
                 ScanReceipt.execute(session_id, {'start': form}, 'finish')
             self.assertEqual(ShipmentIn(shipment.id).state, 'received')
 
+    def unlabelled_receipt(self):
+        "A supplier shipment without ASN, for parts that come unlabelled"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        board, case, supplier = self.setup_asteria()
+        shipment, = ShipmentIn.create([{'supplier': supplier.id}])
+        return board, case, shipment
+
+    @with_transaction()
+    def test_generate_serials_for_unlabelled_parts(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Lot = pool.get('stock.lot')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            lots = ShipmentIn.generate_serials(shipment, board, 3)
+            self.assertEqual([l.number for l in lots],
+                ['SN0001', 'SN0002', 'SN0003'])
+            self.assertEqual({l.status for l in lots}, {'expected'})
+            line, = ShipmentIn(shipment.id).receipt_status()['lines']
+            self.assertEqual((line['expected'], line['scanned'],
+                    line['missing']), (3, 0, 3))
+            # each label, once stuck on its part, is scanned
+            answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                ']C10109506000140100' + '21SN0002')
+            self.assertEqual(answer['result'], 'matched')
+            for number in ['SN0001', 'SN0003']:
+                ShipmentIn.scan_receipt(ShipmentIn(shipment.id), number)
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual((result['received'], result['missing']),
+                (3, []))
+            self.assertEqual({l.status for l in Lot.browse(lots)},
+                {'in_stock'})
+
+    @with_transaction()
+    def test_generate_serials_refusals_write_nothing(self):
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            untracked = create_product("Screw", code='SCR')
+            no_gtin = create_product("Cable", code='CBL',
+                rule=create_rule("Cable"))
+            before = self.counts()
+            for product, count, error in [
+                    (board, 0, '1 to 1000'),
+                    (board, 1001, '1 to 1000'),
+                    (board, -5, '1 to 1000'),
+                    (board, '3', '1 to 1000'),
+                    (untracked, 2, 'not serial-tracked'),
+                    (no_gtin, 2, 'no GTIN'),
+                    ]:
+                with self.assertRaises(ReceivingError) as context:
+                    ShipmentIn.generate_serials(shipment, product, count)
+                self.assertIn(error, context.exception.message)
+                self.assertEqual(self.counts(), before)
+            ShipmentIn.generate_serials(shipment, board, 1)
+            ShipmentIn.scan_receipt(ShipmentIn(shipment.id), 'SN0001')
+            ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            before = self.counts()
+            with self.assertRaisesRegex(ReceivingError, 'already received'):
+                ShipmentIn.generate_serials(ShipmentIn(shipment.id), board, 1)
+            self.assertEqual(self.counts(), before)
+
+    @with_transaction()
+    def test_generate_serials_wizard_prints_labels(self):
+        "The web client's wizard: number the parts, print their labels"
+        import io
+
+        import pypdf
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Generate = pool.get('serial_mes.receipt_generate', type='wizard')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            session_id, _, _ = Generate.create()
+            with Transaction().set_context(
+                    active_model='stock.shipment.in',
+                    active_id=shipment.id, active_ids=[shipment.id]):
+                Generate.execute(session_id, {}, 'start')
+                result = Generate.execute(session_id, {'start': {
+                            'shipment': shipment.id, 'product': case.id,
+                            'count': 2, 'generated': []}}, 'generate')
+            (kind, action), = result['actions']
+            self.assertEqual(action['report_name'], 'serial_mes.lot.labels')
+            Labels = pool.get('serial_mes.lot.labels', type='report')
+            ext, pdf, _, _ = Labels.execute(kind['ids'], kind)
+            self.assertEqual(ext, 'pdf')
+            reader = pypdf.PdfReader(io.BytesIO(bytes(pdf)))
+            self.assertEqual(len(reader.pages), 2)
+            text = ' '.join(''.join(p.extract_text().split())
+                for p in reader.pages)
+            self.assertIn('(01)09506000140155(21)SN0001', text)
+            self.assertIn('(01)09506000140155(21)SN0002', text)
+            line, = ShipmentIn(shipment.id).receipt_status()['lines']
+            self.assertEqual(line['expected'], 2)
+
 
 del _DBTestCase

@@ -242,3 +242,33 @@ class ReceivingPurchaseTestCase(_DBTestCase):
             self.assertEqual({m.lot.number for m in done},
                 {'AB760-0000001', 'AB760-0000002'})
             self.assertEqual(self.pending(line), 1)
+
+    @with_transaction()
+    def test_generated_serials_deliver_the_order(self):
+        "Unlabelled parts numbered on a shipment made from an order"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Move = pool.get('stock.move')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier, [(board, 5)], number='PO-7')
+            line, = purchase.lines
+            pending, = line.moves
+            shipment = ShipmentIn(supplier=supplier,
+                warehouse=purchase.warehouse, incoming_moves=[pending],
+                company=purchase.company)
+            shipment.on_change_warehouse()
+            shipment.save()
+            lots = ShipmentIn.generate_serials(shipment, board, 3)
+            self.assertEqual(Move(pending.id).quantity, 2)
+            moves = Move.search([('lot', 'in', [l.id for l in lots])])
+            self.assertEqual({(m.origin, m.unit_price, m.shipment)
+                    for m in moves},
+                {(line, Decimal('42'), ShipmentIn(shipment.id))})
+            # more than the order's move holds: the rest without order
+            more = ShipmentIn.generate_serials(shipment, board, 4)
+            moves = Move.search([('lot', 'in', [l.id for l in more])])
+            self.assertEqual(sorted(str(m.origin) for m in moves),
+                ['None', 'None', 'purchase.line,%d' % line.id,
+                    'purchase.line,%d' % line.id])
+            self.assertEqual(Move.search([('id', '=', pending.id)]), [])

@@ -535,10 +535,89 @@
         ui.report.hidden = false;
     }
 
+    // --- unlabelled parts -------------------------------------------------
+
+    function openGenerate() {
+        if (!state.shipment) {
+            return;
+        }
+        ui.generate.hidden = false;
+        ui.labelsBlock.hidden = true;
+        if (!ui.generateProduct.value && state.lines.length === 1) {
+            ui.generateProduct.value = state.lines[0].gtin || '';
+        }
+        ui.generateProduct.focus();
+    }
+
+    function closeGenerate() {
+        ui.generate.hidden = true;
+        focusScan();
+    }
+
+    function submitGenerate(event) {
+        event.preventDefault();
+        const shipment = state.shipment;
+        const product = ui.generateProduct.value.trim();
+        const count = Number(ui.generateCount.value);
+        if (!shipment) {
+            return;
+        }
+        enqueue(() => generate(shipment, product, count), product);
+    }
+
+    async function generate(shipment, product, count) {
+        const answer = await api('receiving/' + shipment.id + '/generate',
+            {product: product, count: Number.isInteger(count) ? count :
+                String(count)});
+        render(answer);
+        const numbers = answer.generated || [];
+        showBanner('ok', '✓ ' + numbers.length + ' serials numbered',
+            'Print the labels, stick one on each part, then scan them.',
+            numbers.length ? numbers[0] + ' … ' +
+                numbers[numbers.length - 1] : '', 'generated');
+        addLog(product, 'generated', numbers.length + ' numbered');
+        const pdf = await download(answer.labels);
+        if (ui.labelsLink.href.startsWith('blob:')) {
+            URL.revokeObjectURL(ui.labelsLink.href);
+        }
+        ui.labelsLink.href = URL.createObjectURL(pdf);
+        ui.labelsLink.download = 'labels-' + (shipment.number || '') +
+            '.pdf';
+        ui.labelsBlock.hidden = false;
+        ui.labelsLink.focus();
+    }
+
+    // A GET with the key (a plain link could not send it)
+    async function download(path) {
+        let response;
+        try {
+            response = await fetch(path, {
+                headers: {'Authorization': 'Bearer ' + getKey()},
+                cache: 'no-store',
+                credentials: 'omit',
+            });
+        } catch (error) {
+            throw new ApiError('No answer from the server (' +
+                error.message + ').');
+        }
+        if (!response.ok) {
+            let message = 'The server answered ' + response.status + '.';
+            try {
+                message = (await response.json()).error || message;
+            } catch (error) {
+                // not JSON: keep the status
+            }
+            throw new ApiError(message, response.status);
+        }
+        return response.blob();
+    }
+
     // --- the scanner input ---------------------------------------------------
 
     function focusScan() {
-        if (ui.keyDialog.hidden && document.activeElement !== ui.scan) {
+        // the unlabelled-parts form has fields of its own to type in
+        if (ui.keyDialog.hidden && ui.generate.hidden &&
+                document.activeElement !== ui.scan) {
             ui.scan.focus({preventScroll: true});
         }
     }
@@ -590,6 +669,7 @@
         store('sessionStorage', SHIPMENT_STORE, null);
         ui.extraActions.hidden = true;
         ui.confirmFinish.hidden = true;
+        ui.generate.hidden = true;
         ui.progress.hidden = true;
         ui.finishBar.hidden = true;
         showShipment(null);
@@ -652,6 +732,12 @@
             keyForm: $('key-form'),
             keyInput: $('key-input'),
             keyReason: $('key-reason'),
+            generate: $('generate'),
+            generateForm: $('generate-form'),
+            generateProduct: $('generate-product'),
+            generateCount: $('generate-count'),
+            labelsBlock: $('labels-block'),
+            labelsLink: $('labels-link'),
         });
 
         ui.form.addEventListener('submit', submitScan);
@@ -668,6 +754,9 @@
             ui.confirmFinish.hidden = true;
         });
         keepFocus($('new-receipt'), newReceipt);
+        $('generate-open').addEventListener('click', openGenerate);
+        $('generate-back').addEventListener('click', closeGenerate);
+        ui.generateForm.addEventListener('submit', submitGenerate);
         keepFocus($('print-report'), () => window.print());
         $('scan-submit').addEventListener('mousedown',
             (event) => event.preventDefault());
