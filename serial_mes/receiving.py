@@ -810,7 +810,7 @@ class GenerateSerials(Wizard):
         return 'print_'
 
     def do_print_(self, action):
-        ids = list(self.start.generated)
+        ids = [l.id for l in self.start.generated]
         return action, {'id': ids[0], 'ids': ids, 'model': 'stock.lot'}
 
     def transition_print_(self):

@@ -230,7 +230,11 @@ class ReceivingTestCase(_DBTestCase):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
         board, case, supplier = self.setup_asteria()
-        shipment, = ShipmentIn.create([{'supplier': supplier.id}])
+        shipment = ShipmentIn(supplier=supplier,
+            warehouse=locations()['warehouse'],
+            company=Transaction().context['company'])
+        shipment.on_change_warehouse()
+        shipment.save()
         return board, case, shipment
 
     @with_transaction()
@@ -308,10 +312,11 @@ class ReceivingTestCase(_DBTestCase):
                 result = Generate.execute(session_id, {'start': {
                             'shipment': shipment.id, 'product': case.id,
                             'count': 2, 'generated': []}}, 'generate')
-            (kind, action), = result['actions']
+            (action, data), = result['actions']
             self.assertEqual(action['report_name'], 'serial_mes.lot.labels')
             Labels = pool.get('serial_mes.lot.labels', type='report')
-            ext, pdf, _, _ = Labels.execute(kind['ids'], kind)
+            self.assertEqual(len(data['ids']), 2)
+            ext, pdf, _, _ = Labels.execute(data['ids'], data)
             self.assertEqual(ext, 'pdf')
             reader = pypdf.PdfReader(io.BytesIO(bytes(pdf)))
             self.assertEqual(len(reader.pages), 2)
