@@ -526,8 +526,8 @@ class ShipmentIn(metaclass=PoolMeta):
     def generate_serials(cls, shipment, product, count):
         """Number unlabelled parts at the dock: count serials from the
         product's sequence, expected on the shipment (each is matched when
-        its new label is scanned); return the serials, whose labels to
-        print. Units of a serial-less order move of the product are taken
+        its new label is scanned; extras beside an ASN); return the
+        serials, whose labels to print. Units of a serial-less order move of the product are taken
         first, so that the serials deliver the order."""
         pool = Pool()
         Lot = pool.get('stock.lot')
@@ -562,6 +562,8 @@ class ShipmentIn(metaclass=PoolMeta):
             rows.append((template, left[:taken]))
             left = left[taken:]
         for template, part in rows:
+            # beside an ASN they are extras: its counts stay the supplier's
+            template['receipt_extra'] = bool(shipment.asn_number)
             columns = [c for c in bulk.stored_columns(Move, template)
                 if c != 'lot']
             base = [template[c] for c in columns]
