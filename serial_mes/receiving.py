@@ -208,7 +208,6 @@ class ShipmentIn(metaclass=PoolMeta):
     def _asn_moves(cls, shipment, asn, lines, serials, allocations):
         pool = Pool()
         Lot = pool.get('stock.lot')
-        Move = pool.get('stock.move')
         Event = pool.get('serial_mes.event')
         company = shipment.company
         to_create = []
@@ -242,14 +241,9 @@ class ShipmentIn(metaclass=PoolMeta):
                             cls._asn_move_template(shipment, product, origin),
                             [(float(quantity), lot_id)]))
         for template, rows in to_create:
-            columns = [c for c in bulk.stored_columns(Move, template)
-                if c not in {'lot', 'quantity', 'internal_quantity'}]
-            base = [template[c] for c in columns]
-            bulk.insert(Move, columns + ['quantity', 'internal_quantity',
-                    'lot'], [base + [q, q, lot_id] for q, lot_id in rows])
+            cls._insert_moves(template, rows)
         lot_ids = [lot_id for _, rows in to_create for _, lot_id in rows
             if lot_id]
-        bulk.forget_cached(Move, [])
         Event.insert_rows(
             Event.bulk_values(new_lot_ids, company.id, action='add',
                 source='asn', biz_step='commissioning',
@@ -259,6 +253,18 @@ class ShipmentIn(metaclass=PoolMeta):
                 biz_step='receiving', disposition='in_transit',
                 origin=str(shipment), payload=json.dumps({
                         'asn': asn.number, 'format': asn.format})))
+
+    @classmethod
+    def _insert_moves(cls, template, rows):
+        "Moves of template, one a (quantity, lot id) of rows, in bulk"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        columns = [c for c in bulk.stored_columns(Move, template)
+            if c not in {'lot', 'quantity', 'internal_quantity'}]
+        base = [template[c] for c in columns]
+        bulk.insert(Move, columns + ['quantity', 'internal_quantity', 'lot'],
+            [base + [q, q, lot_id] for q, lot_id in rows])
+        bulk.forget_cached(Move, [])
 
     @classmethod
     def _asn_move_template(cls, shipment, product, origin=None):
@@ -527,11 +533,11 @@ class ShipmentIn(metaclass=PoolMeta):
         """Number unlabelled parts at the dock: count serials from the
         product's sequence, expected on the shipment (each is matched when
         its new label is scanned; extras beside an ASN); return the
-        serials, whose labels to print. Units of a serial-less order move of the product are taken
-        first, so that the serials deliver the order."""
+        serials, whose labels to print. Units of a serial-less order move
+        of the product are taken first, so that the serials deliver the
+        order."""
         pool = Pool()
         Lot = pool.get('stock.lot')
-        Move = pool.get('stock.move')
         if shipment.state != 'draft':
             raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
                     shipment=shipment.rec_name))
@@ -564,12 +570,7 @@ class ShipmentIn(metaclass=PoolMeta):
         for template, part in rows:
             # beside an ASN they are extras: its counts stay the supplier's
             template['receipt_extra'] = bool(shipment.asn_number)
-            columns = [c for c in bulk.stored_columns(Move, template)
-                if c != 'lot']
-            base = [template[c] for c in columns]
-            bulk.insert(Move, columns + ['lot'],
-                [base + [lot.id] for lot in part])
-        bulk.forget_cached(Move, [])
+            cls._insert_moves(template, [(1, lot.id) for lot in part])
         return lots
 
     @staticmethod

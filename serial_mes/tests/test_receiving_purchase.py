@@ -60,6 +60,18 @@ class ReceivingPurchaseTestCase(_DBTestCase):
         return Purchase(purchase.id)
 
     @staticmethod
+    def order_shipment(purchase):
+        "A supplier shipment of the purchase's moves, as a clerk makes it"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        shipment = ShipmentIn(supplier=purchase.party,
+            warehouse=purchase.warehouse, company=purchase.company,
+            incoming_moves=[m for l in purchase.lines for m in l.moves])
+        shipment.on_change_warehouse()
+        shipment.save()
+        return shipment
+
+    @staticmethod
     def pending(purchase_line):
         "The quantity still to deliver: the unshipped draft moves"
         return sum(m.quantity for m in purchase_line.moves
@@ -223,11 +235,7 @@ class ReceivingPurchaseTestCase(_DBTestCase):
             purchase = self.purchase(supplier, [(board, 3)], number='PO-9')
             line, = purchase.lines
             pending, = line.moves
-            shipment = ShipmentIn(supplier=supplier,
-                warehouse=purchase.warehouse, incoming_moves=[pending],
-                company=purchase.company)
-            shipment.on_change_warehouse()
-            shipment.save()
+            shipment = self.order_shipment(purchase)
             for number in ['AB760-0000001', 'AB760-0000002']:
                 self.assertEqual(ShipmentIn.scan_receipt(
                         ShipmentIn(shipment.id), number)['result'],
@@ -254,11 +262,7 @@ class ReceivingPurchaseTestCase(_DBTestCase):
             purchase = self.purchase(supplier, [(board, 5)], number='PO-7')
             line, = purchase.lines
             pending, = line.moves
-            shipment = ShipmentIn(supplier=supplier,
-                warehouse=purchase.warehouse, incoming_moves=[pending],
-                company=purchase.company)
-            shipment.on_change_warehouse()
-            shipment.save()
+            shipment = self.order_shipment(purchase)
             lots = ShipmentIn.generate_serials(shipment, board, 3)
             self.assertEqual(Move(pending.id).quantity, 2)
             moves = Move.search([('lot', 'in', [l.id for l in lots])])
