@@ -61,6 +61,10 @@ class ShipmentIn(metaclass=PoolMeta):
                     error=str(exception)))
         digest = hashlib.sha256(data).hexdigest()
         supplier = cls._asn_supplier(asn)
+        # one import per supplier at a time: the same ASN posted twice at
+        # once must find the shipment of the first (Tryton takes the lock
+        # when the transaction starts again, before it reads anything)
+        Pool().get('party.party').lock([supplier])
         lines = [(line, cls._asn_product(line)) for line in asn.lines]
         existing = cls.search([
                 ('asn_number', '=', asn.number),

@@ -31,3 +31,36 @@ def test_two_stations_install_the_same_serial(demo_db):
     assert loser['attempts'] >= 1
     assert report['active_links'] == [winners[0]['ok']]
     assert report['cpu_status'] == 'installed'
+
+
+def test_two_docks_import_the_same_asn(demo_db, tmp_path):
+    "One import creates the shipment, the other finds it: nothing doubled"
+    if not demo_db.env['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+        pytest.skip("concurrent writers need PostgreSQL "
+            "(SQLite serializes every write)")
+    path = tmp_path / 'asn-two-docks.xml'
+    with open(os.path.join(ROOT, 'data', 'asn', 'ubl_despatch_advice.xml'),
+            'rb') as file:
+        data = file.read()
+    # another ASN of the demo's open board order, with serials of its own
+    for old, new in [(b'AST-DA-2024-0311', b'AST-DA-2024-0977'),
+            (b'PO-2024-0822', b'PO-2024-0901'),
+            (b'AB760-2403X01', b'AB760-2411D01'),
+            (b'ACM-00008', b'ACM-00078'), (b'ACM-00009', b'ACM-00079')]:
+        assert old in data
+        data = data.replace(old, new)
+    path.write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tests', 'two_docks.py'),
+            demo_db.database, str(path)],
+        env=demo_db.env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    results = report['results']
+    assert all('shipment' in r for r in results), report
+    assert sorted(r['created'] for r in results) == [False, True], report
+    assert len(report['shipments']) == 1, report
+    assert {r['shipment'] for r in results} == set(report['shipments'])
+    assert report['moves'] == report['announced'] == 12, report
+    assert report['serials'] == 12, report
