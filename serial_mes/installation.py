@@ -139,10 +139,11 @@ class Installation(ModelSQL, ModelView):
             if installation.child:
                 by_child.setdefault(installation.child.id, []).append(
                     installation.id)
+        # in the order they were fitted, as the unit was built
         for child in cls.search([
                     ('parent', 'in', list(by_child)),
                     ('removed_at', '=', None),
-                    ]):
+                    ], order=[('installed_at', 'ASC'), ('id', 'ASC')]):
             for installation_id in by_child[child.parent.id]:
                 result[installation_id].append(child.id)
         return result

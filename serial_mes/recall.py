@@ -6,6 +6,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .event import STATUSES
 from .exceptions import InstallationError
 from .installation import recall_csv
 
@@ -23,7 +24,7 @@ class RecallUnit(ModelView):
     __name__ = 'serial_mes.recall.unit'
     serial = fields.Char("Serial", readonly=True)
     product = fields.Char("Product", readonly=True)
-    status = fields.Char("Status", readonly=True)
+    status = fields.Selection(STATUSES, "Status", readonly=True)
     location = fields.Char("Location", readonly=True)
     holder = fields.Char("Holder", readonly=True)
     delivered = fields.Char("Delivered", readonly=True)

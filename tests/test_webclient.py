@@ -654,6 +654,10 @@ def test_webclient_where_used(web_server, demo_db, output_dir):
 
 
 RECALL_SUPPLIER = ('SUP-HELIX', 'Helix Silicon GmbH')
+STATUS_NAMES = {'expected': 'Expected', 'in_stock': 'In Stock',
+    'in_wip': 'In WIP', 'installed': 'Installed',
+    'at_customer': 'At Customer', 'in_transit': 'In Transit',
+    'scrapped': 'Scrapped'}
 # Affected Units column -> key of the units in `serial-mes recall --json`
 RECALL_COLUMNS = {'Serial': 'serial', 'Product': 'product',
     'Status': 'status', 'Location': 'location', 'Holder': 'holder',
@@ -666,6 +670,8 @@ def test_webclient_recall(web_server, demo_db, output_dir):
             check=True).stdout)
     units = sorted(({k: v or '' for k, v in u.items()}
             for u in expected['units']), key=lambda u: u['serial'])
+    for unit in units:  # the web client shows the status's name
+        unit['status'] = STATUS_NAMES[unit['status']]
 
     with _browser(output_dir, 'recall') as (
             page, problems, preferences, shot):
@@ -726,7 +732,7 @@ def test_webclient_recall(web_server, demo_db, output_dir):
         by_serial = {u['serial']: u for u in shown}
         for number in ['PC-PRO-00001', 'PC-PRO-00002', 'PC-PRO-00003']:
             assert number in by_serial, "%s not recalled" % number
-        assert by_serial[SHIPPED]['status'] == 'at_customer', (
+        assert by_serial[SHIPPED]['status'] == 'At Customer', (
             by_serial[SHIPPED])
         assert by_serial[SHIPPED]['holder'] == 'Contoso Retail', (
             by_serial[SHIPPED])

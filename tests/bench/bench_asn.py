@@ -90,10 +90,7 @@ def main():
     from serial_mes import database
     from serial_mes.asn import parse
     database.configure(args.database_uri)
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-
-    from serial_mes.demo import setup_company
+    from common import fresh_database
 
     files = {'desadv': desadv(args.serials), 'ubl': ubl(args.serials),
         # the same, delivering a purchase order line of args.serials boards
@@ -106,12 +103,7 @@ def main():
         assert len(asn.lines[0].serials) == args.serials
         parse_rates[name] = args.serials / elapsed
 
-    database.drop(args.database)
-    database.create(args.database, modules=['serial_mes', 'purchase'])
-    pool = Pool(args.database)
-    with Transaction().start(args.database, 0):
-        setup_company(pool, {'company': {
-                    'name': "Bench", 'currency': 'EUR'}})
+    fresh_database(args.database, ['serial_mes', 'purchase'])
 
     def setup(pool):
         from serial_mes.tests.tools import create_product, create_rule

@@ -232,20 +232,11 @@ def main():
 
 def build(args):
     from serial_mes import database
-    from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    from serial_mes.demo import setup_company
+    from common import fresh_database
 
-    t0 = time.perf_counter()
-    database.drop(args.database)
-    database.create(args.database, modules=['serial_mes'])
-    print("database %s created in %.0f s" % (
-            args.database, time.perf_counter() - t0))
-    pool = Pool(args.database)
-    with Transaction().start(args.database, 0):
-        setup_company(pool, {'company': {
-                    'name': "Bench", 'currency': 'EUR'}})
+    fresh_database(args.database, ['serial_mes'])
 
     with database.session(args.database) as pool:
         from serial_mes.tests.tools import create_product, create_rule

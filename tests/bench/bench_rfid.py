@@ -46,22 +46,13 @@ def setup(args):
     "The database, product, serials and readers (reused with --reuse)"
     from serial_mes import database
     database.configure(args.database_uri)
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-
-    from serial_mes.demo import setup_company
+    from common import fresh_database
     if args.reuse and database.exists(args.database):
         with database.session(args.database) as pool:
             Lot = pool.get('stock.lot')
             if Lot.search_count([]) >= args.serials:
                 return lot_epcs(pool, args.serials)
-    database.drop(args.database)
-    print("creating database %s (serial_mes, serial_mes_rfid) ..."
-        % args.database, flush=True)
-    database.create(args.database, modules=['serial_mes', 'serial_mes_rfid'])
-    pool = Pool(args.database)
-    with Transaction().start(args.database, 0):
-        setup_company(pool, {'company': {'name': "Bench", 'currency': 'EUR'}})
+    fresh_database(args.database, ['serial_mes', 'serial_mes_rfid'])
     with database.session(args.database) as pool:
         from serial_mes.tests.tools import create_product, create_rule
         Lot = pool.get('stock.lot')
