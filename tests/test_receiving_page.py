@@ -21,26 +21,17 @@ import io
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
+
 ASN = os.path.join(ROOT, 'data', 'asn', 'ubl_despatch_advice.xml')
-CHROMIUM = shutil.which('chromium')
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run']
 DESKTOP = {'width': 1280, 'height': 1000}
 PHONE = {'width': 390, 'height': 844}
 TIMEOUT = 20_000  # ms, for every wait on the page
-SERVER_TIMEOUT = 60  # s, for the server to answer
 TOUCH = 48  # px, the smallest control
 
 GS = '\x1d'
@@ -89,17 +80,6 @@ with database.session(sys.argv[1]) as pool:
 '''
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, size=4000):
-    with open(path, encoding='utf-8', errors='replace') as file:
-        return file.read()[-size:]
-
-
 @pytest.fixture(scope='module')
 def shipment(demo_db):
     "The derived ASN imported into a supplier shipment: its receipt status"
@@ -135,45 +115,9 @@ def api_key(demo_db):
 @pytest.fixture(scope='module')
 def page_url(demo_db):
     "URL of the receiving page of `serial-mes serve` on a free port"
-    port = _free_port()
-    url = 'http://127.0.0.1:%d/%s/serial_mes/receiving' % (
-        port, demo_db.database)
-    # A file, not a pipe: werkzeug logs every request and a full pipe
-    # would block the server.
-    log_path = os.path.join(demo_db.var, 'serve-%d.log' % port)
-    log = open(log_path, 'w')
-    process = subprocess.Popen([sys.executable, '-m', 'serial_mes.cli',
-            'serve', '--database', demo_db.database, '--port', str(port)],
-        env=demo_db.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail("serial-mes serve exited with %s:\n%s" % (
-                        process.returncode, _tail(log_path)))
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except urllib.error.HTTPError as error:
-                if error.code == 404:
-                    pytest.fail("GET %s answers 404: the receiving route "
-                        "is missing (serial_mes/routes.py)" % url)
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("serial-mes serve did not answer on %s within "
-                    "%d s:\n%s" % (url, SERVER_TIMEOUT, _tail(log_path)))
-            time.sleep(0.25)
+    with serve(demo_db, '/%s/serial_mes/receiving' % demo_db.database) as (
+            url):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 class Problems:

@@ -13,25 +13,15 @@ import csv
 import json
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
+
 SAO = os.path.join(ROOT, 'var', 'sao', 'package')
-CHROMIUM = shutil.which('chromium')
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run']
 VIEWPORT = {'width': 1280, 'height': 1000}
 TIMEOUT = 20_000  # ms, for every wait on the page
-SERVER_TIMEOUT = 60  # s, for the server to answer
 
 # Optional files sao always asks for; the server answers 405 (harmless)
 HARMLESS = re.compile(r'/(custom\.js|custom\.css|locale/[\w-]+\.json)$')
@@ -47,57 +37,13 @@ sync_api = pytest.importorskip('playwright.sync_api',
 expect = sync_api.expect
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path, size=4000):
-    with open(path, encoding='utf-8', errors='replace') as file:
-        return file.read()[-size:]
-
-
 @pytest.fixture(scope='module')
 def web_server(demo_db):
     "URL of `serial-mes serve` on the demo database, on a free port"
     if not os.path.exists(os.path.join(SAO, 'index.html')):
         pytest.skip("sao is not installed in %s (run 'make sao')" % SAO)
-    port = _free_port()
-    url = 'http://127.0.0.1:%d/' % port
-    env = dict(demo_db.env, SERIAL_MES_SAO=SAO)
-    # A file, not a pipe: werkzeug logs every request and a full pipe
-    # would block the server.
-    log_path = os.path.join(demo_db.var, 'serve-%d.log' % port)
-    log = open(log_path, 'w')
-    process = subprocess.Popen([sys.executable, '-m', 'serial_mes.cli',
-            'serve', '--database', demo_db.database, '--port', str(port)],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail("serial-mes serve exited with %s:\n%s" % (
-                        process.returncode, _tail(log_path)))
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("serial-mes serve did not answer on %s within "
-                    "%d s:\n%s" % (url, SERVER_TIMEOUT, _tail(log_path)))
-            time.sleep(0.25)
+    with serve(demo_db, env={'SERIAL_MES_SAO': SAO}) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 class Problems:
