@@ -466,15 +466,18 @@ class ShipmentIn(metaclass=PoolMeta):
         product = products[0] if products else (
             list(shipment_products)[0] if len(shipment_products) == 1
             else None)
-        if product and product not in shipment_products:
+        # without ASN nothing was announced: the dock takes what it scans
+        if product and shipment.asn_number and product not in (
+                shipment_products):
             return cls._scan_answer(shipment, 'wrong_product', gettext(
                     'serial_mes.msg_scan_wrong_product_receipt',
                     product=product.rec_name), code=code, product=product)
         if product and product.serial_rule and (
                 accept_extra or not shipment.asn_number):
             try:
+                cls._check_received_here(product)
                 product.serial_rule.check_number(number)
-            except SerialNumberError as exception:
+            except (SerialNumberError, ReceivingError) as exception:
                 return cls._scan_answer(shipment, 'invalid',
                     exception.message, code=code)
             lot, = Lot.create_serials(product, numbers=[number],
@@ -520,6 +523,15 @@ class ShipmentIn(metaclass=PoolMeta):
                 ], order=[('id', 'ASC')], limit=1)
         return moves[0] if moves else None
 
+    @staticmethod
+    def _check_received_here(product):
+        "Serials born in production are not numbered at the dock"
+        rule = product.serial_rule
+        if rule.creation in {'production_start', 'production_done'}:
+            raise ReceivingError(gettext(
+                    'serial_mes.msg_receipt_serial_in_production',
+                    product=product.rec_name))
+
     @classmethod
     def _take(cls, move, quantity=1):
         "Take quantity units (at most its own) off move; return how many"
@@ -553,6 +565,7 @@ class ShipmentIn(metaclass=PoolMeta):
         if not product.serial_rule:
             raise ReceivingError(gettext('serial_mes.msg_asn_not_serial',
                     line='-', product=product.rec_name))
+        cls._check_received_here(product)
         if not product.gtin:
             raise ReceivingError(gettext('serial_mes.msg_label_no_gtin',
                     product=product.rec_name))

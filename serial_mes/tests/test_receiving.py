@@ -264,6 +264,28 @@ class ReceivingTestCase(_DBTestCase):
                 {'in_stock'})
 
     @with_transaction()
+    def test_receipt_without_asn_numbers_what_is_scanned(self):
+        "No ASN: each part's label creates its serial, whatever product"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            for code, result in [
+                    (']C10109506000140100' + '21AB760-7000001',
+                        'accepted_extra'),
+                    (']C10109506000140155' + '21ACM-7000001',
+                        'accepted_extra'),
+                    ('AB760-7000002', 'unexpected'),  # which product?
+                    ]:
+                answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    code)
+                self.assertEqual(answer['result'], result, code)
+            self.assertEqual(sorted((l['expected'], l['scanned'])
+                    for l in answer['lines']), [(1, 1), (1, 1)])
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(result['received'], 2)
+
+    @with_transaction()
     def test_generate_serials_refusals_write_nothing(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
@@ -272,6 +294,8 @@ class ReceivingTestCase(_DBTestCase):
             untracked = create_product("Screw", code='SCR')
             no_gtin = create_product("Cable", code='CBL',
                 rule=create_rule("Cable"))
+            made_here = create_product("PC", code='PC', gtin='9506000140179',
+                rule=create_rule("Unit", creation='production_start'))
             before = self.counts()
             for product, count, error in [
                     (board, 0, '1 to 1000'),
@@ -280,11 +304,18 @@ class ReceivingTestCase(_DBTestCase):
                     (board, '3', '1 to 1000'),
                     (untracked, 2, 'not serial-tracked'),
                     (no_gtin, 2, 'no GTIN'),
+                    (made_here, 2, 'created in production'),
                     ]:
                 with self.assertRaises(ReceivingError) as context:
                     ShipmentIn.generate_serials(shipment, product, count)
                 self.assertIn(error, context.exception.message)
                 self.assertEqual(self.counts(), before)
+            # nor are they numbered by scanning at the dock
+            answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                ']C10109506000140179' + '21PC-0001')
+            self.assertEqual(answer['result'], 'invalid')
+            self.assertIn('created in production', answer['message'])
+            self.assertEqual(self.counts(), before)
             ShipmentIn.generate_serials(shipment, board, 1)
             ShipmentIn.scan_receipt(ShipmentIn(shipment.id), 'SN0001')
             ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
