@@ -379,7 +379,8 @@ class ShipmentIn(metaclass=PoolMeta):
             static = self._receipt_static()
         exception = Exception_.__table__()
         cursor.execute(*exception.select(exception.code, exception.product,
-                exception.result, where=exception.shipment == self.id,
+                exception.result, where=(exception.shipment == self.id)
+                & (exception.result != 'missing'),
                 order_by=[exception.id]))
         unexpected = cursor.fetchall()
         products = static['products']
@@ -653,12 +654,21 @@ class ShipmentIn(metaclass=PoolMeta):
                     'serial': m.lot.number if m.lot else None,
                     'quantity': m.quantity} for m in missing],
             }
+        missing_records = [{
+                'shipment': shipment.id,
+                'code': (m.lot.number if m.lot else '%g' % m.quantity)[:100],
+                'result': 'missing',
+                'product': m.product.id,
+                } for m in missing]
         Move.delete(missing)
         shipment = cls(shipment.id)
         received = [m for m in shipment.incoming_moves]
         if not received:
             raise ReceivingError(gettext('serial_mes.msg_receipt_nothing',
                     shipment=shipment.rec_name))
+        # kept with the shipment's exceptions: the report stays on record
+        Exception_ = pool.get('serial_mes.receipt.exception')
+        Exception_.create(missing_records)
         with Transaction().set_context(_serial_mes_receipt=[str(shipment)]):
             cls.receive([shipment])
         shipment = cls(shipment.id)
@@ -743,6 +753,15 @@ class ScanReceiptStart(ModelView):
     progress = fields.Text("Expected / Scanned / Missing", readonly=True)
 
 
+class ScanReceiptReport(ModelView):
+    __name__ = 'serial_mes.scan_receipt.report'
+    received = fields.Integer("Received", readonly=True)
+    missing_count = fields.Integer("Missing", readonly=True)
+    missing = fields.Text("Missing Serials", readonly=True)
+    unexpected_count = fields.Integer("Unexpected Scans", readonly=True)
+    unexpected = fields.Text("Unexpected", readonly=True)
+
+
 class ScanReceipt(Wizard):
     "Scan the serials of a supplier shipment at the dock"
     __name__ = 'serial_mes.scan_receipt'
@@ -754,6 +773,10 @@ class ScanReceipt(Wizard):
             ])
     scan = StateTransition()
     finish = StateTransition()
+    report = StateView('serial_mes.scan_receipt.report',
+        'serial_mes.scan_receipt_report_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
 
     def default_start(self, fields):
         pool = Pool()
@@ -783,8 +806,26 @@ class ScanReceipt(Wizard):
     def transition_finish(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
-        ShipmentIn.finish_receipt(ShipmentIn(self.record.id))
-        return 'end'
+        self.answer = ShipmentIn.finish_receipt(ShipmentIn(self.record.id))
+        return 'report'
+
+    def default_report(self, fields):
+        "The discrepancy report of the receipt just finished"
+        answer = self.answer
+        missing = answer.get('missing', [])
+        unexpected = answer.get('unexpected', [])
+        lines = ['%(product)s: %(serial)s' % m if m['serial']
+            else '%s: %g without serial' % (m['product'], m['quantity'])
+            for m in missing]
+        return {
+            'received': answer.get('received', 0),
+            'missing_count': len(missing),
+            'missing': '\n'.join(lines),
+            'unexpected_count': len(unexpected),
+            'unexpected': '\n'.join('%s (%s)%s' % (u['code'], u['result'],
+                    ': ' + u['product'] if u['product'] else '')
+                for u in unexpected),
+            }
 
 
 class GenerateSerialsStart(ModelView):

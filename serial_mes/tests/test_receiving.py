@@ -181,6 +181,12 @@ class ReceivingTestCase(_DBTestCase):
                 {u['result'] for u in result['unexpected']})
             self.assertEqual(len(result['missing']), 9)
             self.assertEqual(len(result['unexpected']), 3)
+            # the missing serials stay on record with the shipment
+            Exception_ = pool.get('serial_mes.receipt.exception')
+            recorded = Exception_.search([('shipment', '=', shipment.id),
+                    ('result', '=', 'missing')])
+            self.assertEqual(sorted(e.code for e in recorded),
+                sorted(m['serial'] for m in result['missing']))
             received = Lot.search([('number', 'in', ['AB760-2403X0101',
                             'AB760-2403X0102', 'ACM-0000801',
                             'AB760-9999999'])])
@@ -222,7 +228,13 @@ class ReceivingTestCase(_DBTestCase):
                     'scan')
                 self.assertIn('already scanned',
                     view['view']['defaults']['last_result'])
-                ScanReceipt.execute(session_id, {'start': form}, 'finish')
+                view = ScanReceipt.execute(session_id, {'start': form},
+                    'finish')
+            # the discrepancy report of the receipt
+            report = view['view']['defaults']
+            self.assertEqual((report['received'], report['missing_count'],
+                    report['unexpected_count']), (1, 11, 0))
+            self.assertIn('Motherboard: AB760-2403X0102', report['missing'])
             self.assertEqual(ShipmentIn(shipment.id).state, 'received')
 
     def unlabelled_receipt(self):
