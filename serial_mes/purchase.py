@@ -29,8 +29,14 @@ class ShipmentIn(metaclass=PoolMeta):
         allocations = super()._asn_allocate(asn, supplier, lines, shipment)
         if not asn.order_references:
             return allocations
+        pool = Pool()
+        Uom = pool.get('product.uom')
         purchase_lines = cls._asn_purchase_lines(asn, supplier)
-        remaining = cls._asn_remaining(purchase_lines, shipment)
+        # in the product's unit, as the ASN counts (an order may be in
+        # boxes)
+        remaining = {l: Decimal(str(Uom.compute_qty(l.unit, float(q),
+                        l.product.default_uom, round=False)))
+            for l, q in cls._asn_remaining(purchase_lines, shipment).items()}
         result = []
         for (line, product), allocation in zip(lines, allocations):
             quantity = sum(q for _, q in allocation)
@@ -148,6 +154,7 @@ class ShipmentIn(metaclass=PoolMeta):
         moves"""
         pool = Pool()
         Move = pool.get('stock.move')
+        Uom = pool.get('product.uom')
         remaining = cls._asn_remaining(purchase_lines)
         to_delete, to_save = [], []
         for line in purchase_lines:
@@ -162,8 +169,9 @@ class ShipmentIn(metaclass=PoolMeta):
             elif pending:
                 first, *others = pending
                 to_delete.extend(others)
-                if first.quantity != left:
-                    first.quantity = left
+                quantity = Uom.compute_qty(line.unit, left, first.unit)
+                if first.quantity != quantity:
+                    first.quantity = quantity
                     to_save.append(first)
             else:
                 move = line.get_move('in')

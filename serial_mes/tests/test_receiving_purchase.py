@@ -180,6 +180,35 @@ class ReceivingPurchaseTestCase(_DBTestCase):
                 (5, 1))
 
     @with_transaction()
+    def test_order_in_boxes(self):
+        "Ordered in boxes of 3, shipped and counted in units"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Uom = pool.get('product.uom')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            box, = Uom.create([{'name': "Box of 3", 'symbol': 'box3',
+                        'category': board.default_uom.category.id,
+                        'rate': round(1 / 3, 12), 'factor': 3, 'rounding': 1,
+                        'digits': 0}])
+            purchase = self.purchase(supplier, [(board, 1), (case, 6)])
+            line = purchase.lines[0]
+            PurchaseLine.write([line], {'unit': box.id})  # 3 boards
+            with self.assertRaises(ReceivingError) as context:
+                ShipmentIn.import_asn(sample(UBL))
+            self.assertIn('only 3 are left', context.exception.message)
+            PurchaseLine.write([line], {'quantity': 3})  # 9 boards
+            shipment, _ = ShipmentIn.import_asn(sample(UBL))
+            line = PurchaseLine(line.id)
+            # one box left: the remainder's move counts it in its unit
+            pending, = [m for m in line.moves if not m.shipment]
+            self.assertEqual(Uom.compute_qty(pending.unit, pending.quantity,
+                    box), 1)
+            self.assertEqual(len([m for m in shipment.incoming_moves
+                        if m.origin == line]), 6)
+
+    @with_transaction()
     def test_refusals_write_nothing(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
