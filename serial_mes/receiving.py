@@ -647,8 +647,13 @@ class ShipmentIn(metaclass=PoolMeta):
         if shipment.state != 'draft':
             raise ReceivingError(gettext('serial_mes.msg_receipt_closed',
                     shipment=shipment.rec_name))
+        # serials not scanned, and quantities without serial of products
+        # that cannot be received without one (SII); serials registered
+        # later (SNII, e.g. at consumption) are received as quantities
         missing = [m for m in shipment.incoming_moves
-            if m.product.serial_rule and not m.scanned_at]
+            if m.product.serial_rule and not m.scanned_at
+            and (m.lot or m.product.lot_is_required(
+                    m.from_location, m.to_location))]
         report = {
             'missing': [{'product': m.product.rec_name,
                     'serial': m.lot.number if m.lot else None,

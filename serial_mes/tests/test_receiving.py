@@ -298,6 +298,31 @@ class ReceivingTestCase(_DBTestCase):
             self.assertEqual(result['received'], 2)
 
     @with_transaction()
+    def test_finish_receives_snii_quantities(self):
+        "Power supplies whose serials are registered later: a quantity"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Move = pool.get('stock.move')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            psu = create_product("PSU", code='PSU', gtin='9506000140148',
+                rule=create_rule("PSU", scope='registration',
+                    registration_steps=['consumption']))
+            loc = locations()
+            move = Move(product=psu, quantity=10, unit=psu.default_uom,
+                from_location=shipment.supplier_location,
+                to_location=shipment.warehouse_input, shipment=shipment,
+                unit_price=psu.cost_price, company=shipment.company,
+                currency=shipment.company.currency)
+            move.save()
+            ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                ']C10109506000140100' + '21AB760-7000009')
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(result['missing'], [])
+            self.assertEqual(Move(move.id).state, 'done')
+            self.assertEqual(Move(move.id).to_location, loc['input'])
+
+    @with_transaction()
     def test_generate_serials_refusals_write_nothing(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
