@@ -23,6 +23,8 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -241,6 +243,74 @@ def _small_controls(page):
             e.getBoundingClientRect()])
         .filter(([, r]) => r.height < touch || r.width < touch)
         .map(([id, r]) => id + ' ' + r.width + 'x' + r.height)""", TOUCH)
+
+
+def _call(url, key, body=None):
+    "(status, JSON answer) of a POST of body, or of a GET without body"
+    request = urllib.request.Request(url, headers={
+            'Authorization': 'Bearer %s' % key,
+            'Content-Type': 'application/json'},
+        data=None if body is None else (
+            body if isinstance(body, bytes) else json.dumps(body).encode()))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = response.read()
+            return response.status, (json.loads(data) if (
+                    response.headers.get_content_type()
+                    == 'application/json') else data)
+    except urllib.error.HTTPError as error:
+        data = error.read()
+        try:
+            return error.code, json.loads(data)
+        except ValueError:
+            return error.code, {'raw': data}
+
+
+def test_receiving_routes_refuse_bad_input(page_url, shipment, api_key,
+        demo_db):
+    "Numbering and labels: every bad request answers a clear error"
+    base = page_url[:-len('/receiving')] + '/receiving/%d' % (
+        shipment['shipment']['id'])
+    before = shipment['lines']
+    for body, error in [
+            ({'product': MB, 'count': 0}, '1 to 1000'),
+            ({'product': MB, 'count': 1001}, '1 to 1000'),
+            ({'product': MB, 'count': '2'}, 'whole number'),
+            ({'product': MB, 'count': True}, 'whole number'),
+            ({'product': MB}, 'whole number'),
+            ({'product': 'NO-SUCH-PRODUCT', 'count': 1}, 'Unknown product'),
+            ({'product': '', 'count': 1}, 'Unknown product'),
+            ({'product': ['x'], 'count': 1}, 'Unknown product'),
+            ({'product': 'X' * 5000, 'count': 1}, 'Unknown product'),
+            ({'product': 'PC-PRO', 'count': 1}, 'created in production'),
+            (b'{"product": "MB-B760", "count": 1', 'malformed JSON'),
+            (b'\xff\xfe', 'malformed JSON'),
+            (b'[]', 'JSON object'),
+            ]:
+        status, answer = _call(base + '/generate', api_key, body)
+        assert status == 400 and error in answer['error'], (body, answer)
+    status, answer = _call(base[:base.rindex('/')] + '/999999/generate',
+        api_key, {'product': MB, 'count': 1})
+    assert status == 400 and 'unknown shipment' in answer['error'], answer
+    # labels of serials of this shipment only
+    for query, code, error in [
+            ('', 400, 'ids separated'),
+            ('?lots=abc', 400, 'ids separated'),
+            ('?lots=1,,2', 400, 'ids separated'),
+            ('?lots=' + ','.join(['1'] * 1001), 400, '1 to 1000'),
+            ('?lots=1', 404, 'not on shipment'),
+            ]:
+        status, answer = _call(base + '/labels' + query, api_key)
+        assert status == code and error in answer['error'], (query, answer)
+    status, answer = _call(base[:base.rindex('/')] + '/999999/labels?lots=1',
+        api_key)
+    assert status == 404 and 'unknown shipment' in answer['error'], answer
+    status, _ = _call(base + '/labels?lots=1', 'not-a-key')
+    assert status == 401
+    # nothing was written: the shipment's lines are as imported
+    status, answer = _call(page_url[:-len('/receiving')] +
+        '/receiving/open', api_key, {'code': ASN_NUMBER})
+    assert status == 200 and answer['lines'] == before, answer
 
 
 def test_receiving_page(page_url, shipment, api_key, demo_db, output_dir):
