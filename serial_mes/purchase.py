@@ -155,6 +155,8 @@ class ShipmentIn(metaclass=PoolMeta):
         pool = Pool()
         Move = pool.get('stock.move')
         Uom = pool.get('product.uom')
+        if not purchase_lines:
+            return
         remaining = cls._asn_remaining(purchase_lines)
         to_delete, to_save = [], []
         for line in purchase_lines:
@@ -192,33 +194,31 @@ class ShipmentIn(metaclass=PoolMeta):
 
     @classmethod
     def _asn_clear(cls, shipment, keep):
-        pool = Pool()
-        PurchaseLine = pool.get('purchase.line')
-        lines = {m.origin for m in shipment.incoming_moves
-            if isinstance(m.origin, PurchaseLine)}
+        lines = cls._purchase_lines(
+            [m.origin for m in shipment.incoming_moves])
         super()._asn_clear(shipment, keep)
-        if lines:
-            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
+        cls._asn_set_unshipped(lines)
 
     @classmethod
     def _asn_allocated(cls, shipment, allocations):
         "The ASN's moves take the place of their lines' remainders"
-        pool = Pool()
-        PurchaseLine = pool.get('purchase.line')
         super()._asn_allocated(shipment, allocations)
-        lines = {o for a in allocations for o, _ in a
-            if isinstance(o, PurchaseLine)}
-        if lines:
-            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
+        cls._asn_set_unshipped(cls._purchase_lines(
+                [o for a in allocations for o, _ in a]))
 
     @classmethod
     def finish_receipt(cls, shipment):
         "What was not delivered stays to receive on the purchase order"
+        lines = cls._purchase_lines(
+            [m.origin for m in shipment.incoming_moves])
+        answer = super().finish_receipt(shipment)
+        cls._asn_set_unshipped(lines)
+        return answer
+
+    @staticmethod
+    def _purchase_lines(origins):
+        "The purchase lines among origins, once each"
         pool = Pool()
         PurchaseLine = pool.get('purchase.line')
-        lines = {m.origin for m in shipment.incoming_moves
-            if isinstance(m.origin, PurchaseLine)}
-        answer = super().finish_receipt(shipment)
-        if lines:
-            cls._asn_set_unshipped(PurchaseLine.browse(list(lines)))
-        return answer
+        return PurchaseLine.browse(
+            list({o.id for o in origins if isinstance(o, PurchaseLine)}))

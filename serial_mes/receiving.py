@@ -483,12 +483,7 @@ class ShipmentIn(metaclass=PoolMeta):
                     exception.message, code=code)
             lot, = Lot.create_serials(product, numbers=[number],
                 source='scan', origin=shipment)
-            source = cls._receipt_untracked_move(shipment, product)
-            template = cls._asn_move_template(shipment, product,
-                source.origin if source else None)
-            if source:
-                template['unit_price'] = source.unit_price
-                cls._take(source)
+            (template, _), = cls._receipt_templates(shipment, product, 1)
             move, = Move.create([{k: v for k, v in template.items()
                         if k not in {'create_uid', 'create_date',
                             'internal_quantity'}}])
@@ -534,6 +529,26 @@ class ShipmentIn(metaclass=PoolMeta):
                     product=product.rec_name))
 
     @classmethod
+    def _receipt_templates(cls, shipment, product, count):
+        """[(move template, how many)] for count new serial moves of
+        product on shipment: units of a serial-less order move of the
+        product are taken first (origin and price kept), so that the
+        serials deliver the order"""
+        result = []
+        while count:
+            source = cls._receipt_untracked_move(shipment, product)
+            template = cls._asn_move_template(shipment, product,
+                source.origin if source else None)
+            if source:
+                template['unit_price'] = source.unit_price
+                taken = cls._take(source, count)
+            else:
+                taken = count
+            result.append((template, taken))
+            count -= taken
+        return result
+
+    @classmethod
     def _take(cls, move, quantity=1):
         "Take quantity units (at most its own) off move; return how many"
         pool = Pool()
@@ -550,9 +565,7 @@ class ShipmentIn(metaclass=PoolMeta):
         """Number unlabelled parts at the dock: count serials from the
         product's sequence, expected on the shipment (each is matched when
         its new label is scanned; extras beside an ASN); return the
-        serials, whose labels to print. Units of a serial-less order move
-        of the product are taken first, so that the serials deliver the
-        order."""
+        serials, whose labels to print."""
         pool = Pool()
         Lot = pool.get('stock.lot')
         if shipment.state != 'draft':
@@ -572,23 +585,13 @@ class ShipmentIn(metaclass=PoolMeta):
                     product=product.rec_name))
         lots = Lot.create_serials(product, count=count, source='manual',
             origin=shipment)
-        rows = []
         left = list(lots)
-        while left:
-            source = cls._receipt_untracked_move(shipment, product)
-            template = cls._asn_move_template(shipment, product,
-                source.origin if source else None)
-            if source:
-                template['unit_price'] = source.unit_price
-                taken = cls._take(source, len(left))
-            else:
-                taken = len(left)
-            rows.append((template, left[:taken]))
-            left = left[taken:]
-        for template, part in rows:
+        for template, taken in cls._receipt_templates(shipment, product,
+                count):
             # beside an ASN they are extras: its counts stay the supplier's
             template['receipt_extra'] = bool(shipment.asn_number)
-            cls._insert_moves(template, [(1, lot.id) for lot in part])
+            cls._insert_moves(template, [(1, lot.id) for lot in left[:taken]])
+            left = left[taken:]
         return lots
 
     @staticmethod
