@@ -8,8 +8,8 @@ together, and the first holds its transaction open a little while so that
 the other really waits on it. Prints a JSON report."""
 import json
 import sys
-import threading
-import time
+
+from race import race
 
 from serial_mes import database
 
@@ -28,36 +28,13 @@ def main(name):
         cpu_id, board_ids = cpu.id, [b.id for b in boards]
         cpu_number = cpu.number
 
-    barrier = threading.Barrier(2)
-    results = {}
-
-    def station(index):
-        attempts = []
-
-        def install(pool):
-            Lot = pool.get('stock.lot')
-            Installation = pool.get('serial_mes.installation')
-            attempts.append(time.monotonic())
-            if len(attempts) == 1:
-                barrier.wait()
-            link = Installation.install(Lot(board_ids[index]), Lot(cpu_id),
-                source='scan')
-            time.sleep(0.5)
-            return link.parent.number
-        try:
-            results[index] = {'ok': database.run(name, install)}
-        except Exception as exception:
-            results[index] = {
-                'error': type(exception).__name__,
-                'message': getattr(exception, 'message', str(exception)),
-                }
-        results[index]['attempts'] = len(attempts)
-
-    threads = [threading.Thread(target=station, args=(i,)) for i in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def install(pool, index):
+        Lot = pool.get('stock.lot')
+        Installation = pool.get('serial_mes.installation')
+        link = Installation.install(Lot(board_ids[index]), Lot(cpu_id),
+            source='scan')
+        return link.parent.number
+    results = race(name, install)
 
     with database.session(name) as pool:
         Installation = pool.get('serial_mes.installation')
@@ -66,7 +43,7 @@ def main(name):
                 ('removed_at', '=', None)])
         report = {
             'cpu': cpu_number,
-            'results': [results[0], results[1]],
+            'results': results,
             'active_links': [l.parent.number for l in active],
             'cpu_status': Lot(cpu_id).status,
             }
