@@ -20,18 +20,36 @@ is lost and none is counted twice.  The network loop reconnects with an
 exponential back-off (1 s to --max-backoff).  A message that is rejected
 (malformed JSON, unknown reader) is logged on stderr and acknowledged:
 redelivering it would not make it better.
+
+At start-up the bridge says how many messages the broker held for its
+session.  MQTT has no such query, so before its session connects the bridge
+publishes a marker (a fresh token, QoS 1) to serial-mes/bridge/<client
+id>/held, a topic its session subscribes to: the broker queues the marker
+behind the messages it holds, and the messages that arrive before it are
+exactly those.  A new session held nothing.  It also logs the broker's count
+of messages dropped for queue limits ($SYS/broker/publish/messages/dropped):
+data/mosquitto/serial-mes.conf sets limits that a documented outage does
+not reach.
 """
 import datetime as dt
 import logging
 import queue
+import re
 import signal
 import sys
 import threading
 import time
+import uuid
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TOPIC = 'serial-mes/rfid/+/reads'
+DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped'
+
+
+def marker_topic(client_id):
+    "The topic of the start-up marker of the session client_id"
+    return 'serial-mes/bridge/%s/held' % re.sub(r'[/+#]', '_', client_id)
 
 
 def reader_from_topic(subscription, topic):
@@ -49,6 +67,9 @@ class Stats:
     def __init__(self):
         self.messages = self.reads = self.events = self.duplicates = 0
         self.rejected = self.transactions = self.review = 0
+        # messages the broker held for the session at start-up (None:
+        # not known yet) and its count of dropped messages (all clients)
+        self.held = self.broker_dropped = None
         self.started = time.monotonic()
 
     def as_dict(self):
@@ -61,6 +82,8 @@ class Stats:
             'rejected': self.rejected,
             'review': self.review,
             'transactions': self.transactions,
+            'held_at_start': self.held,
+            'broker_dropped': self.broker_dropped,
             'seconds': round(elapsed, 3),
             'reads_per_second': round(self.reads / elapsed, 1)
             if elapsed else 0,
@@ -97,6 +120,10 @@ class Bridge:
         self.lock = threading.Lock()
         self.client = None
         self.user_id = None
+        self.marker_topic = marker_topic(client_id)
+        self.marker = None          # the token queued by probe_broker()
+        self.counting = False       # messages before the marker are held
+        self.held_count = 0
 
     # --- MQTT ----------------------------------------------------------
 
@@ -124,12 +151,19 @@ class Bridge:
             return
         with self.lock:
             self.generation += 1
-        client.subscribe([(topic, self.qos) for topic in self.topics])
+            first = self.generation == 1
+        client.subscribe([(topic, self.qos) for topic in self.topics]
+            + [(self.marker_topic, 1)])
         self.connected.set()
         self.log("rfid bridge: connected to %s:%s as %s (session %s), "
             "topics %s" % (self.host, self.port, self.client_id,
                 'resumed' if flags.session_present else 'new',
                 ', '.join(self.topics)))
+        if first:
+            if not flags.session_present:
+                self.report_held(0)
+            elif self.marker:
+                self.counting = True
 
     def on_connect_fail(self, client, userdata):
         self.log("rfid bridge: cannot reach the broker on %s:%s, retrying"
@@ -143,8 +177,71 @@ class Bridge:
                 % reason_code)
 
     def on_message(self, client, userdata, message):
+        if message.topic == self.marker_topic:
+            if message.qos:
+                client.ack(message.mid, message.qos)
+            # a marker of an earlier start that its bridge never received
+            # is behind no held message of this start: ignored
+            if self.counting and message.payload == self.marker:
+                self.counting = False
+                self.report_held(self.held_count)
+            return
+        if self.counting:
+            self.held_count += 1
         self.messages.put((self.generation, message.mid, message.qos,
                 message.topic, message.payload, dt.datetime.now()))
+
+    def report_held(self, count):
+        self.stats.held = count
+        self.log("rfid bridge: the broker held %d messages for session %s "
+            "at start-up" % (count, self.client_id))
+
+    def probe_broker(self, timeout=10):
+        """Before the session connects: queue the marker behind the messages
+        the broker holds for it, and read the broker's dropped count"""
+        import paho.mqtt.client as mqtt
+        token = uuid.uuid4().hex
+        client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id='%s-probe-%s' % (self.client_id[:40], token[:8]),
+            clean_session=True, protocol=mqtt.MQTTv311)
+        if self.username:
+            client.username_pw_set(self.username, self.password)
+        dropped = threading.Event()
+
+        def on_message(client, userdata, message):
+            try:
+                self.stats.broker_dropped = int(message.payload)
+            except ValueError:
+                return
+            dropped.set()
+        client.on_message = on_message
+        try:
+            client.connect(self.host, self.port, keepalive=self.keepalive)
+        except OSError as exception:
+            self.log("rfid bridge: cannot reach the broker on %s:%s (%s): "
+                "the messages it held are not counted" % (
+                    self.host, self.port, exception))
+            return
+        client.loop_start()
+        try:
+            client.subscribe(DROPPED_TOPIC, 0)
+            info = client.publish(self.marker_topic, token, qos=1)
+            info.wait_for_publish(timeout)
+            if info.is_published():
+                self.marker = token.encode()
+            else:
+                self.log("rfid bridge: the broker did not take the start-up "
+                    "marker: the messages it held are not counted")
+            # $SYS values are retained: the current one comes at once,
+            # unless the broker publishes no $SYS topics
+            if dropped.wait(2):
+                self.log("rfid bridge: the broker dropped %d messages for "
+                    "queue limits since it started (all clients)"
+                    % self.stats.broker_dropped)
+        finally:
+            client.disconnect()
+            client.loop_stop()
 
     def ack(self, messages):
         with self.lock:
@@ -238,6 +335,7 @@ class Bridge:
         """Serve until stopped (SIGINT/SIGTERM, stop()) or, with
         idle_timeout, until no message came for that many seconds"""
         self.open_database()
+        self.probe_broker()
         self.connect()
         last_message = last_stats = time.monotonic()
         try:
