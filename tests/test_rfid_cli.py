@@ -1,0 +1,139 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The RFID commands of serial-mes on the demo database, with a Mosquitto
+broker of the test's own (data/mosquitto/serial-mes.conf): rfid ingest,
+publish, bridge, review and replay; bad input answers one line on stderr
+and exit status 2."""
+import copy
+import json
+import signal
+
+import pytest
+
+from rfid_mqtt import Run, broker, free_port
+
+UNKNOWN_EPC = '30340242201D8840009896FF'    # decodes, matches no serial
+
+
+@pytest.fixture(scope='module')
+def mqtt():
+    with broker() as address:
+        yield address
+
+
+@pytest.fixture
+def run(demo_db, mqtt):
+    run = Run(demo_db, *mqtt)
+    yield run
+    run.close()
+
+
+def assert_bad_input(result, text):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stderr.count('\n') == 1, result.stderr
+    assert result.stderr.startswith('serial-mes: error: ')
+    assert text in result.stderr, result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def write_lines(path, lines):
+    path.write_text(''.join(line + '\n' for line in lines))
+    return str(path)
+
+
+def test_ingest_a_file_of_batches(demo_db, run, tmp_path):
+    epcs = [epc for _, epc in run.lots[:2]]
+    path = write_lines(tmp_path / 'reads.jsonl',
+        [run.message(number, epcs) for number in range(3)])
+    result = demo_db('rfid', 'ingest', path, '--json', check=True)
+    assert json.loads(result.stdout) == {
+        'batches': 3, 'duplicates': 0, 'reads': 24, 'observations': 6,
+        'events': 6, 'moves': 0, 'review': 0}
+    again = demo_db('rfid', 'ingest', path, '--json', check=True)
+    assert json.loads(again.stdout)['duplicates'] == 3
+    assert run.counts() == {'batches': 3, 'reads': 24, 'events': 6,
+        'distinct': 6}
+
+
+def test_ingest_bad_input(demo_db, run, tmp_path):
+    before = run.counts()
+    for name, content, text in [
+            ('missing.json', None, 'No such file'),
+            ('empty.json', '\n\n', 'no batch'),
+            ('broken.jsonl', '{"reads": [\n', 'Malformed JSON'),
+            ('unknown.json', json.dumps({'reader': 'no-such-reader',
+                        'reads': []}), 'no-such-reader'),
+            ]:
+        path = tmp_path / name
+        if content is not None:
+            path.write_text(content)
+        assert_bad_input(demo_db('rfid', 'ingest', str(path)), text)
+    assert run.counts() == before
+
+
+def test_publish_through_the_bridge(demo_db, run, tmp_path):
+    "rfid publish to the broker, rfid bridge into the database"
+    epcs = [epc for _, epc in run.lots[:3]]
+    path = write_lines(tmp_path / 'reads.jsonl',
+        [run.message(number, epcs) for number in range(4)])
+    bridge = run.start_bridge()
+    result = demo_db('rfid', 'publish', path, '--host', run.host,
+        '--port', str(run.port), '--topic-prefix', run.prefix, '--json',
+        database=False, check=True)
+    assert json.loads(result.stdout) == {'published': 4}
+    assert run.wait_for(4)['batches'] == 4
+    bridge.send_signal(signal.SIGTERM)
+    out, _ = bridge.communicate(timeout=60)
+    assert bridge.returncode == 0, ''.join(bridge.log)
+    stats = json.loads(out)
+    assert (stats['messages'], stats['reads'], stats['events'],
+        stats['duplicates'], stats['rejected']) == (4, 48, 12, 0, 0)
+    assert run.counts() == {'batches': 4, 'reads': 48, 'events': 12,
+        'distinct': 12}
+
+
+def test_publish_and_bridge_bad_input(demo_db, tmp_path):
+    path = write_lines(tmp_path / 'no-reader.jsonl', ['{"reads": []}'])
+    assert_bad_input(demo_db('rfid', 'publish', path, database=False),
+        'names no reader')
+    path = write_lines(tmp_path / 'ok.jsonl',
+        ['{"reader": "r", "reads": []}'])
+    closed = free_port()
+    assert_bad_input(demo_db('rfid', 'publish', path, '--port', str(closed),
+            database=False), 'Connection refused')
+    assert_bad_input(demo_db('rfid', 'bridge', '--database', 'no_such_db',
+            database=False), 'does not exist')
+
+
+def test_review_lists_unknown_tags(demo_db, run, tmp_path):
+    path = tmp_path / 'unknown.json'
+    path.write_text(json.dumps({'reader': run.reader, 'reads': [
+                {'epc': UNKNOWN_EPC, 'antenna': 1,
+                    'time': '2025-06-03T08:00:0%dZ' % k} for k in range(3)]}))
+    result = demo_db('rfid', 'ingest', str(path), '--json', check=True)
+    assert json.loads(result.stdout)['review'] == 3
+    result = demo_db('rfid', 'review', '--json', '--limit', '1000',
+        check=True)
+    entry, = [e for e in json.loads(result.stdout)
+        if e['epc'] == UNKNOWN_EPC]
+    assert entry['kind'] == 'unknown'
+    assert entry['reads'] >= 3
+    text = demo_db('rfid', 'review', '--limit', '1000', check=True).stdout
+    assert UNKNOWN_EPC in text
+
+
+def test_replay_through_the_broker_doubles_nothing(demo_db, mqtt):
+    "The demo already replayed its trace: again, every batch is known"
+    host, port = mqtt
+    cli = copy.copy(demo_db)
+    cli.env = dict(demo_db.env, SERIAL_MES_MQTT_HOST=host,
+        SERIAL_MES_MQTT_PORT=str(port))
+    before = cli('rfid', 'review', '--json', check=True).stdout
+    result = cli('rfid', 'replay', '--json', check=True)
+    summary = json.loads(result.stdout)
+    assert ('published 61 batches to the MQTT broker on %s:%s' % (host, port)
+        in summary['how']), summary['how']
+    assert 'the bridge ingested 0 reads' in summary['how'], summary['how']
+    assert summary['events'] == 0
+    after = cli('rfid', 'review', '--json', check=True).stdout
+    assert json.loads(after) == json.loads(before)
