@@ -16,10 +16,16 @@ import pytest
 from rfid_mqtt import HOST, PORT, Run, require_broker
 
 
-@pytest.fixture
-def run(demo_db):
+@pytest.fixture(scope='session')
+def ci_broker():
+    "Checked before the demo database is built (same scope, listed first)"
     require_broker(HOST, PORT)
-    run = Run(demo_db, HOST, PORT)
+    return HOST, PORT
+
+
+@pytest.fixture
+def run(ci_broker, demo_db):
+    run = Run(demo_db, *ci_broker)
     yield run
     run.close()
 
