@@ -369,8 +369,15 @@ class Sighting(ModelSQL):
 
     @classmethod
     def purge(cls, older_than=None):
-        """Forget the observations not extended for older_than (1 day):
-        smoothing and direction only need the recent ones"""
+        """Forget the observations not extended for older_than (1 day) by
+        the server's clock: smoothing and direction only need the recent
+        ones.
+
+        An extended (or paired) observation is written again as a new row
+        (_Ingestion.write_states), so create_date is when it was last
+        extended.  Not last_seen: that is the reader's clock, and reads
+        held by the broker during an outage arrive with old times; their
+        observations must last while the rest of the backlog comes in."""
         older_than = older_than or dt.timedelta(days=1)
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
@@ -926,7 +933,9 @@ class _Ingestion:
         Event.insert_rows(rows)
 
     def write_states(self, states):
-        "Store the new and the changed observations"
+        """Store the new and the changed observations; a changed one is a
+        new row, whose create_date Sighting.purge() reads as the time it
+        was last extended"""
         Sighting = self.pool.get('serial_mes.rfid.sighting')
         table = Sighting.__table__()
         delete = []

@@ -286,6 +286,40 @@ class IngestTestCase(_DBTestCase):
             self.assertEqual(len(self.events()), 4)
 
     @with_transaction()
+    def test_purge_forgets_observations_not_extended_for_the_period(self):
+        """The cron job forgets an observation when it has not been
+        extended for the period, by the server's clock: one extended since
+        (its first reads older than the period) is kept, and so is one
+        written now from late reads (a broker outage replayed)"""
+        pool = Pool()
+        Sighting = pool.get('serial_mes.rfid.sighting')
+        table = Sighting.__table__()
+        cursor = Transaction().connection.cursor()
+        company = create_company()
+        with set_company(company):
+            site = Site(company)
+            kept, forgotten, late = site.lots
+            self.ingest(batch([(site.epc(kept), 1, at(0)),
+                        (site.epc(forgotten), 1, at(0))], 'b1'))
+            # two days pass (on the server's clock)
+            cursor.execute(*table.update([table.create_date],
+                    [dt.datetime.now() - dt.timedelta(days=2)]))
+            # the reader still reads one tag: its observation is extended
+            self.ingest(batch([(site.epc(kept), 1, at(4))], 'b2'))
+            # reads of another tag from two days ago arrive only now
+            self.ingest(batch([(site.epc(late), 1, at(0))], 'b3'))
+            self.assertEqual(len(self.events()), 3)
+
+            Sighting.purge(dt.timedelta(days=1))
+
+            self.assertEqual(sorted(s.epc for s in Sighting.search([])),
+                sorted([site.epc(kept), site.epc(late)]))
+            # the kept observations go on: no new event for their tags
+            result = self.ingest(batch([(site.epc(kept), 1, at(8)),
+                        (site.epc(late), 1, at(4))], 'b4'))
+            self.assertEqual(result['events'], 0)
+
+    @with_transaction()
     def test_malformed_input_is_rejected_and_writes_nothing(self):
         company = create_company()
         with set_company(company):
