@@ -26,10 +26,14 @@ session.  MQTT has no such query, so before its session connects the bridge
 publishes a marker (a fresh token, QoS 1) to serial-mes/bridge/<client
 id>/held, a topic its session subscribes to: the broker queues the marker
 behind the messages it holds, and the messages that arrive before it are
-exactly those.  A new session held nothing.  It also logs the broker's count
-of messages dropped for queue limits ($SYS/broker/publish/messages/dropped):
-data/mosquitto/serial-mes.conf sets limits that a documented outage does
-not reach.
+exactly those.  A new session held nothing.  When the backlog is delivered
+and no marker came, the broker dropped it: the session's queue was full and
+reads were lost (or the session was made by a bridge without the marker
+subscription); the bridge says so.  It also logs the broker's count of
+messages dropped for queue limits ($SYS/broker/publish/messages/dropped, as
+of the broker's last $SYS update: drops of the last few seconds may be
+missing).  data/mosquitto/serial-mes.conf sets limits that a documented
+outage does not reach.
 """
 import datetime as dt
 import logging
@@ -45,6 +49,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TOPIC = 'serial-mes/rfid/+/reads'
 DROPPED_TOPIC = '$SYS/broker/publish/messages/dropped'
+# seconds without a message after which a start-up marker that did not come
+# is taken as dropped by the broker
+MARKER_GRACE = 5
 
 
 def marker_topic(client_id):
@@ -70,6 +77,7 @@ class Stats:
         # messages the broker held for the session at start-up (None:
         # not known yet) and its count of dropped messages (all clients)
         self.held = self.broker_dropped = None
+        self.marker_missing = None
         self.started = time.monotonic()
 
     def as_dict(self):
@@ -83,6 +91,7 @@ class Stats:
             'review': self.review,
             'transactions': self.transactions,
             'held_at_start': self.held,
+            'held_marker_missing': self.marker_missing,
             'broker_dropped': self.broker_dropped,
             'seconds': round(elapsed, 3),
             'reads_per_second': round(self.reads / elapsed, 1)
@@ -123,6 +132,7 @@ class Bridge:
         self.marker_topic = marker_topic(client_id)
         self.marker = None          # the token queued by probe_broker()
         self.counting = False       # messages before the marker are held
+        self.connected_at = 0
         self.held_count = 0
 
     # --- MQTT ----------------------------------------------------------
@@ -152,6 +162,7 @@ class Bridge:
         with self.lock:
             self.generation += 1
             first = self.generation == 1
+            self.connected_at = time.monotonic()
         client.subscribe([(topic, self.qos) for topic in self.topics]
             + [(self.marker_topic, 1)])
         self.connected.set()
@@ -182,8 +193,7 @@ class Bridge:
                 client.ack(message.mid, message.qos)
             # a marker of an earlier start that its bridge never received
             # is behind no held message of this start: ignored
-            if self.counting and message.payload == self.marker:
-                self.counting = False
+            if message.payload == self.marker:
                 self.report_held(self.held_count)
             return
         if self.counting:
@@ -191,10 +201,22 @@ class Bridge:
         self.messages.put((self.generation, message.mid, message.qos,
                 message.topic, message.payload, dt.datetime.now()))
 
-    def report_held(self, count):
-        self.stats.held = count
-        self.log("rfid bridge: the broker held %d messages for session %s "
-            "at start-up" % (count, self.client_id))
+    def report_held(self, count, marker_missing=False):
+        with self.lock:
+            if self.stats.held is not None:
+                return
+            self.counting = False
+            self.stats.held = count
+            self.stats.marker_missing = marker_missing
+        if marker_missing:
+            self.log("rfid bridge: WARNING the broker delivered %d held "
+                "messages but not the start-up marker: it dropped messages "
+                "for session %s (its queue was full: reads were lost), or "
+                "the session is older than the marker subscription"
+                % (count, self.client_id))
+        else:
+            self.log("rfid bridge: the broker held %d messages for session "
+                "%s at start-up" % (count, self.client_id))
 
     def probe_broker(self, timeout=10):
         """Before the session connects: queue the marker behind the messages
@@ -237,8 +259,8 @@ class Bridge:
             # unless the broker publishes no $SYS topics
             if dropped.wait(2):
                 self.log("rfid bridge: the broker dropped %d messages for "
-                    "queue limits since it started (all clients)"
-                    % self.stats.broker_dropped)
+                    "queue limits since it started (all clients, as of its "
+                    "last $SYS update)" % self.stats.broker_dropped)
         finally:
             client.disconnect()
             client.loop_stop()
@@ -346,6 +368,10 @@ class Bridge:
                     now = time.monotonic()
                     if idle_timeout and now - last_message > idle_timeout:
                         break
+                    if self.counting and now - max(last_message,
+                            self.connected_at) > MARKER_GRACE:
+                        self.report_held(self.held_count,
+                            marker_missing=True)
                     continue
                 messages = [first]
                 deadline = time.monotonic() + self.max_wait
