@@ -3,7 +3,7 @@
 "Tests of serial_mes.asn (pure pytest, no database)"
 
 import datetime
-import time
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,9 @@ from serial_mes.asn.common import _XML_PARSER, expand_range
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "asn"
 # Hypothesis keeps no example database, so the tests leave nothing behind.
-_SETTINGS = settings(deadline=2000, database=None, max_examples=300)
+# No deadline: speed is measured by the benchmarks, not by tests that a
+# loaded machine would make flaky.
+_SETTINGS = settings(deadline=None, database=None, max_examples=300)
 
 
 def sample(name: str) -> bytes:
@@ -522,10 +524,8 @@ def test_ubl_not_well_formed():
 
 @pytest.mark.parametrize("format", [None, "ubl", "gs1-xml"])
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY])
-def test_xml_with_doctype_is_refused_fast(document, format):
-    start = time.perf_counter()
+def test_xml_with_doctype_is_refused_before_parsing(document, format):
     message = refused(document, "DOCTYPE", format)
-    assert time.perf_counter() - start < 1
     assert "root:" not in message
 
 
@@ -659,13 +659,12 @@ def test_non_utf8_bytes_are_refused(name, bad):
     refused(data.replace(supplier, bad, 1), "UTF-8")
 
 
-def test_over_50_mb_is_refused_fast():
+def test_over_50_mb_is_refused_before_parsing():
     data = b"UNA:+.? '" + b"X" * MAX_SIZE
-    start = time.perf_counter()
-    refused(data, "50 MB")
-    with pytest.raises(AsnError):
+    message = refused(data, "50 MB")
+    assert message.startswith(f"the file is {len(data)} bytes")
+    with pytest.raises(AsnError, match="50 MB"):
         detect_format(data)
-    assert time.perf_counter() - start < 1
 
 
 @pytest.mark.parametrize("data", [b"", b"   \r\n\t", b"\xef\xbb\xbf\n"])
@@ -774,3 +773,12 @@ def test_mutated_samples_raise_only_asn_error(data, draw):
 @given(st.sampled_from(PREFIXES), st.text(max_size=1500))
 def test_arbitrary_text_raises_only_asn_error(prefix, text):
     _parse_or_refuse(prefix + text.encode("utf-8", "surrogatepass"))
+
+
+def test_no_wall_clock_limits_in_these_tests():
+    "Speed belongs to the benchmarks: a loaded machine must not fail tests"
+    source = Path(__file__).read_text()
+    clock = "perf_" + "counter"
+    assert clock not in source
+    limits = re.findall("dead" + r"line=(\w+)", source)
+    assert set(limits) <= {"None"}, limits
