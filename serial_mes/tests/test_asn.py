@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from serial_mes.asn import (
     FORMATS, MAX_SIZE, AdvanceShipNotice, AsnError, AsnLine, detect_format,
     parse)
-from serial_mes.asn.common import _XML_PARSER, expand_range
+from serial_mes.asn.common import (
+    _XML_PARSER, expand_range, format_quantity)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "asn"
 # Hypothesis keeps no example database, so the tests leave nothing behind.
@@ -184,6 +185,21 @@ EXPECTED = {
             line("3", None, "SCR-M3-AST", "40", None, None, (), ["L-7781"]),
         ],
     },
+    "ubl_peppol_partial_serials.xml": {
+        "format": "ubl",
+        "number": "AST-DA-2024-0415",
+        "despatch_datetime": "2024-04-15T09:00:00+01:00",
+        "order_references": ["PO-2024-0822"],
+        "supplier": {"gln": ASTERIA, "name": "Asteria Boards Ltd"},
+        "ship_to": {"gln": NORTHWIND_DOCK},
+        "sscc": [],
+        "lines": [
+            # 6 delivered, serials announced for 3: the rest are expected
+            # without serial
+            line("1", MB, "MB-B760-AST", "6", "H87", "10",
+                series("AB760-2404X", 301, 303, 4)),
+        ],
+    },
 }
 
 
@@ -332,7 +348,8 @@ def test_edifact_control_counts(old, new, phrase):
     ("GIN+BN+HXM16-000101:HXM16-000108'", "GIN+BN+HXM16-000101:HXZ16-000108'",
         "differ before their trailing digits"),
     ("GIN+BX+L2406A'", "GIN+BX+L2406A:L2406C'", "batch number cannot be"),
-    ("QTY+12:6:PCE'", "QTY+12:7:PCE'", "quantity 7 but 6 serial numbers"),
+    ("QTY+12:6:PCE'", "QTY+12:5:PCE'", "quantity 5 but 6 serial numbers"),
+    ("QTY+12:6:PCE'", "QTY+12:6.5:PCE'", "not a whole number"),
     ("QTY+12:6:PCE'", "QTY+12:six:PCE'", "not a non-negative number"),
     ("HXC8-2406-0009", "HXC8-2406-0003", "duplicate serial 'HXC8-2406-0003'"),
     ("HXM16-000131'", "HXM16-000108'", "duplicate serial 'HXM16-000108'"),
@@ -346,7 +363,7 @@ def test_edifact_content_refused(old, new, phrase):
 
 
 def test_edifact_quantity_mismatch_names_the_line():
-    message = refused(edit(D96A, "QTY+12:8:PCE'", "QTY+12:9:PCE'"),
+    message = refused(edit(D96A, "QTY+12:8:PCE'", "QTY+12:7:PCE'"),
         "quantity")
     assert "segment 31 (LIN), line '2'" in message  # UNB is segment 1
 
@@ -469,9 +486,9 @@ def test_x12_bad_isa(old, new, phrase):
 
 def test_x12_quantity_mismatch_names_the_item():
     data = edit(X12, "SN1**3*EA~\nREF*SE*KS1T24032000101",
-        "SN1**4*EA~\nREF*SE*KS1T24032000101")
-    data = data.replace(b"CTT*9*16~", b"CTT*9*17~")
-    message = refused(data, "quantity 4 but 3 serial numbers")
+        "SN1**2*EA~\nREF*SE*KS1T24032000101")
+    data = data.replace(b"CTT*9*16~", b"CTT*9*15~")
+    message = refused(data, "quantity 2 but 3 serial numbers")
     assert "segment 19 (HL), line '5'" in message
 
 
@@ -636,15 +653,135 @@ def test_csv_supplier_gln():
         "one ASN per file"),
     (",,SCR-M3-AST,", ",,,", "neither gtin nor supplier_code"),
     ("ACM-0001002,CM2403-C,1", "ACM-0001002,CM2403-C", "7 cells"),
-    ("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,L-7781,40",
-        "\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,9506000140100,"
-        "MB-B760-AST,,,3", "quantity 5 but 2 serial numbers"),
 ])
 def test_csv_refused(old, new, phrase):
     refused(edit(CSV, old, new), phrase)
 
 
 # --- any format --------------------------------------------------------------
+
+# A line may announce serials for some of its units only (issue 16, item
+# 15): the quantity stays the supplier's, the other units are expected
+# without serial.  More serials than units stays an error.
+PARTIAL_SERIALS = [
+    (D96A, [("QTY+12:6:PCE'", "QTY+12:9:PCE'")], "1", "9", 6),
+    (D01B, [("QTY+12:6:PCE'", "QTY+12:10:PCE'")], "1", "10", 6),
+    (X12, [("SN1**3*EA~\nREF*SE*KS1T24032000101",
+            "SN1**5*EA~\nREF*SE*KS1T24032000101"),
+        ("CTT*9*16~", "CTT*9*18~")], "5", "5", 3),
+    (UBL, [('<cbc:DeliveredQuantity unitCode="H87">6</cbc:DeliveredQuantity>'
+            "\n    <cac:OrderLineReference>\n      <cbc:LineID>10",
+            '<cbc:DeliveredQuantity unitCode="H87">8</cbc:DeliveredQuantity>'
+            "\n    <cac:OrderLineReference>\n      <cbc:LineID>10")],
+        "1", "8", 6),
+    (GS1, [('<despatchedQuantity measurementUnitCode="H87">3<',
+            '<despatchedQuantity measurementUnitCode="H87">7<')], "1", "7", 3),
+    (CSV, [("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,"
+            "L-7781,40",
+            "\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,9506000140100,"
+            "MB-B760-AST,,,3")], "1", "5", 2),
+]
+
+
+@pytest.mark.parametrize("name, edits, number, quantity, serials",
+    PARTIAL_SERIALS, ids=[p[0] for p in PARTIAL_SERIALS])
+def test_serials_for_some_units_only(name, edits, number, quantity, serials):
+    data = sample(name)
+    for old, new in edits:
+        assert old.encode() in data, old
+        data = data.replace(old.encode(), new.encode(), 1)
+    line, = [l for l in parse(data).lines if l.line == number]
+    assert format_quantity(line.quantity) == quantity
+    assert len(line.serials) == serials
+    assert line.unserialized == int(quantity) - serials
+
+
+def test_peppol_despatch_advice_with_serials_for_half_the_units():
+    line, = parse(sample("ubl_peppol_partial_serials.xml")).lines
+    assert (line.quantity, len(line.serials), line.unserialized) == (
+        6, 3, 3)
+
+
+def test_more_serials_than_units_is_refused_in_every_format():
+    refused(edit(D01B, "QTY+12:6:PCE'", "QTY+12:5:PCE'"),
+        "more serials than units")
+    refused(edit("ubl_peppol_partial_serials.xml",
+            'unitCode="H87">6<', 'unitCode="H87">2<'),
+        "quantity 2 but 3 serial numbers")
+
+
+# Identifiers get sane lengths and printable characters whatever the
+# format (issue 16, item 12): a 100 KB ASN number and one with ANSI escape
+# codes were stored.
+ASN_NUMBERS = {
+    D96A: "DA-HX-240312-01", D01B: "KS-ASN-000417",
+    X12: "KS-SHP-240318-07",
+    "x12_856_custom_separators.x12": "AST-ASN-2215",
+    UBL: "AST-DA-2024-0311", GS1: "DA-HX-240325-02", CSV: "AST-CSV-0042",
+}
+ORDER_NUMBERS = {
+    D96A: "PO-2024-0815", D01B: "4500012345", X12: "4500012346",
+    "x12_856_custom_separators.x12": "PO-2024-0822", UBL: "PO-2024-0822",
+    GS1: "PO-2024-0907", CSV: "PO-2024-0822",
+}
+XML_SAMPLES = {UBL, GS1}
+
+
+def replaced(name: str, old: str, new: str) -> bytes:
+    data = sample(name)
+    assert old.encode() in data, old
+    return data.replace(old.encode(), new.encode("latin-1" if name == D96A
+            else "utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(ASN_NUMBERS))
+def test_asn_number_of_100_kb_is_refused(name):
+    refused(replaced(name, ASN_NUMBERS[name], "A" * 100_000),
+        "more than 35")
+
+
+@pytest.mark.parametrize("name", sorted(ASN_NUMBERS))
+def test_asn_number_with_escape_codes_is_refused(name):
+    # XML 1.0 cannot carry ESC at all: a bidi override is the XML trap
+    bad = "AB\u202eCD" if name in XML_SAMPLES else "\x1b[31mAB\x1b[0m"
+    if name == D96A:
+        bad = "\x1b[31mAB\x1b[0m"
+    message = refused(replaced(name, ASN_NUMBERS[name], bad), "unprintable")
+    assert "\x1b" not in message and "\u202e" not in message
+
+
+@pytest.mark.parametrize("name", sorted(ORDER_NUMBERS))
+def test_order_reference_too_long_or_unprintable_is_refused(name):
+    refused(replaced(name, ORDER_NUMBERS[name], "P" * 36), "more than 35")
+    bad = "PO\u202e1" if name in XML_SAMPLES else "PO\x071"
+    refused(replaced(name, ORDER_NUMBERS[name], bad), "unprintable")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "RAM-D5-16-HX"), (X12, "PSU-650-KS"), (UBL, "MB-B760-AST"),
+    (GS1, "CPU-8C65-HX"), (CSV, "SCR-M3-AST")])
+def test_supplier_code_too_long_is_refused(name, old):
+    refused(replaced(name, old, "C" * 36), "supplier item code")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "L2406A"), (X12, "PSU2403B"), (UBL, "CM2403-A"),
+    (GS1, "L2407C"), (CSV, "L-7781")])
+def test_lot_too_long_or_unprintable_is_refused(name, old):
+    refused(replaced(name, old, "L" * 36), "lot")
+    bad = "L\u202e1" if name in XML_SAMPLES else "L\x1b1"
+    refused(replaced(name, old, bad), "unprintable")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "Helix Silicon GmbH"), (X12, "Keystone Storage Inc"),
+    (UBL, "Asteria Boards Ltd"), (GS1, "Helix Silicon GmbH"),
+    (CSV, "Asteria Boards Ltd")])
+def test_supplier_name_too_long_or_unprintable_is_refused(name, old):
+    refused(replaced(name, old, "N" * 176), "more than 175")
+    bad = "N\u202eX" if name in XML_SAMPLES else "N\x1bX"
+    refused(replaced(name, old, bad), "unprintable")
+
 
 @pytest.mark.parametrize("name, bad", [
     (X12, b"Keystone Storage \xff Inc"),
