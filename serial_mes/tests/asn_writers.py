@@ -9,9 +9,11 @@ the format can say of an `AdvanceShipNotice`:
 
 * ``csv``: no despatch date, ship-to, SSCC, unit or order line; the
   supplier is its GLN or else its name; lines are numbered 1, 2, …
-* ``ubl``, ``gs1-xml``, ``desadv``, ``x12-856``: every field; EDIFACT and
-  X12 give despatch times without time zone, to the minute (X12) or the
-  second (EDIFACT).
+* ``ubl``, ``gs1-xml``, ``desadv`` (D96A), ``x12-856``: every field;
+  EDIFACT and X12 give despatch times without time zone, to the minute
+  (X12) or the second (EDIFACT); X12 line numbers are the items' HL ids, so
+  they are numbers other than 1, 2 and 900 and up (the shipment, order and
+  pack levels).
 
 Order references: the first is the header's, line i (from 0) names
 reference i (the last one for the lines after), so a notice needs at
@@ -206,8 +208,104 @@ def write_gs1_xml(notice) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+# --- EDIFACT DESADV D96A -----------------------------------------------------
+
+def _edi(value: str) -> str:
+    "Release the service characters of UNA:+.? '"
+    return "".join("?" + c if c in "?+:'" else c for c in value)
+
+
+def write_desadv(notice) -> bytes:
+    segments = [
+        "UNH+1+DESADV:D:96A:UN:EAN005",
+        f"BGM+351+{_edi(notice.number)}+9",
+        "DTM+137:20240101:102"]
+    if notice.despatch_datetime is not None:
+        segments.append(
+            f"DTM+11:{notice.despatch_datetime:%Y%m%d%H%M%S}:204")
+    if notice.order_references:
+        segments.append(f"RFF+ON:{_edi(notice.order_references[0])}")
+    if notice.supplier_gln or notice.supplier_name:
+        gln = f"{notice.supplier_gln}::9" if notice.supplier_gln else ""
+        name = _edi(notice.supplier_name or "")
+        segments.append(f"NAD+SU+{gln}++{name}".rstrip("+"))
+    if notice.ship_to_gln:
+        segments.append(f"NAD+DP+{notice.ship_to_gln}::9")
+    level = 0
+    for sscc in notice.sscc:
+        level += 1
+        segments += [f"CPS+{level}", "PAC+1++CT", "PCI+33E",
+            f"GIN+BJ+{sscc}"]
+    segments.append(f"CPS+{level + 1}")
+    for line, po in zip(notice.lines, _line_references(notice)):
+        segments.append(f"LIN+{_edi(line.line)}"
+            + (f"++{line.gtin}:SRV" if line.gtin else ""))
+        if line.supplier_code:
+            segments.append(f"PIA+1+{_edi(line.supplier_code)}:SA")
+        segments.append(f"QTY+12:{format_quantity(line.quantity)}"
+            + (f":{_edi(line.unit)}" if line.unit else ""))
+        if po or line.order_line:
+            segments.append(f"RFF+ON:{_edi(po or '')}"
+                + (f":{_edi(line.order_line)}" if line.order_line else ""))
+        for lot in line.lots:
+            segments.append(f"GIN+BX+{_edi(lot)}")
+        for start in range(0, len(line.serials), 5):
+            segments.append("GIN+BN+" + "+".join(
+                    _edi(serial) for serial in line.serials[start:start + 5]))
+    segments.append(f"CNT+2:{len(notice.lines)}")
+    segments.append(f"UNT+{len(segments) + 1}+1")
+    text = "UNA:+.? '\n" + "'\n".join(
+        ["UNB+UNOW:3+9506000300009:14+9506000100005:14+240101:1200+REF1"]
+        + segments + ["UNZ+1+REF1"]) + "'\n"
+    return text.encode()
+
+
+# --- X12 856 -----------------------------------------------------------------
+
+_ISA = ("ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*NORTHWINDPC    "
+    "*240101*1200*U*00401*000000001*0*P*>")
+
+
+def write_x12(notice) -> bytes:
+    "HL ids: 1 shipment, 2 order, 900… packs (SSCCs), items by line number"
+    body = ["ST*856*0001", f"BSN*00*{notice.number}*20240101*1200",
+        "HL*1**S"]
+    if notice.despatch_datetime is not None:
+        body.append(f"DTM*011*{notice.despatch_datetime:%Y%m%d*%H%M}")
+    if notice.ship_to_gln:
+        body.append(f"N1*ST**UL*{notice.ship_to_gln}")
+    if notice.supplier_gln or notice.supplier_name:
+        body.append(f"N1*SU*{notice.supplier_name or ''}"
+            + (f"*UL*{notice.supplier_gln}" if notice.supplier_gln else ""))
+    body.append("HL*2*1*O")
+    if notice.order_references:
+        body.append(f"PRF*{notice.order_references[0]}")
+    for index, sscc in enumerate(notice.sscc):
+        body += [f"HL*{index + 900}*1*P", f"MAN*GM*{sscc}"]
+    for line, po in zip(notice.lines, _line_references(notice)):
+        body.append(f"HL*{line.line}*2*I")
+        lin = [line.order_line or ""]
+        for qualifier, value in (("UK", line.gtin),
+                ("VP", line.supplier_code), ("PO", po)):
+            if value:
+                lin += [qualifier, value]
+        body.append("LIN*" + "*".join(lin))
+        body.append(f"SN1**{format_quantity(line.quantity)}"
+            + (f"*{line.unit}" if line.unit else ""))
+        body += [f"REF*SE*{serial}" for serial in line.serials]
+        body += [f"REF*LT*{lot}" for lot in line.lots]
+    hl_count = sum(1 for segment in body if segment.startswith("HL*"))
+    body.append(f"CTT*{hl_count}")
+    body.append(f"SE*{len(body) + 1}*0001")
+    segments = [_ISA, "GS*SH*SUPPLIER*NORTHWINDPC*20240101*1200*1*X*004010"]
+    segments += body + ["GE*1*1", "IEA*1*000000001"]
+    return ("~\n".join(segments) + "~\n").encode()
+
+
 WRITERS = {
     "csv": write_csv,
     "ubl": write_ubl,
     "gs1-xml": write_gs1_xml,
+    "desadv": write_desadv,
+    "x12-856": write_x12,
 }
