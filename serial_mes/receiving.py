@@ -384,6 +384,9 @@ class ShipmentIn(metaclass=PoolMeta):
                 'products': {p['id']: {'product': p['rec_name'],
                         'gtin': gtins.get(p['id'])}
                     for p in Product.read(product_ids, ['rec_name'])},
+                # units of these announced without serial await a scan
+                'sii': [p.id for p in Product.browse(product_ids)
+                    if p.serial_rule and p.serial_rule.serial_full],
                 }
             _receipt_cache.set(key, static)
         return static
@@ -421,12 +424,14 @@ class ShipmentIn(metaclass=PoolMeta):
                 order_by=[exception.id]))
         unexpected = cursor.fetchall()
         products = static['products']
+        sii = set(static['sii'])
         shipment = dict(static['shipment'], state=self.state)
         return {
             'shipment': shipment,
             'lines': [dict(products[product_id],
                     expected=expected + (untracked or 0), scanned=scanned,
-                    missing=missing)
+                    missing=missing + (
+                        untracked or 0 if product_id in sii else 0))
                 for product_id, expected, scanned, missing, untracked
                 in rows],
             'unexpected': [{'code': code, 'product': (
