@@ -431,7 +431,7 @@ class ShipmentIn(metaclass=PoolMeta):
             'lines': [dict(products[product_id],
                     expected=expected + (untracked or 0), scanned=scanned,
                     missing=missing + (
-                        untracked or 0 if product_id in sii else 0))
+                        (untracked or 0) if product_id in sii else 0))
                 for product_id, expected, scanned, missing, untracked
                 in rows],
             'unexpected': [{'code': code, 'product': (
