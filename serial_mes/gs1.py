@@ -38,13 +38,17 @@ Refused
   Syntax Dictionary allows it: 11, 12, 13, 15, 16, 17, 4324, 4325; two-digit
   years use the GS1 sliding century window relative to ``today``), an AI
   repeated with another value (the same value repeated is kept once), and
-  broken AI associations (``req=``/``ex=`` of the GS1 Syntax Dictionary,
-  with one relaxation: (37) needs (02) or (8026) but not also (00), because
-  the SSCC usually sits in another symbol of the logistic label).
+  broken AI associations (every ``req=``/``ex=`` of the GS1 Syntax
+  Dictionary, the mandatory and invalid pairings of the GS1 General
+  Specifications: (37) needs (00) and also (02) or (8026), for example).
 * Digital Link: key qualifiers out of order or a non-qualifier AI in the
-  path, a key qualifier in the query string, malformed percent-escapes,
-  ``#`` (an unencoded ``#`` would silently cut a value), white space or
-  control characters.  Values are percent-decoded before validation; a
+  path, a query AI that belongs in the path (one that, inserted among the
+  path's AIs, would make a valid key-qualifier sequence, as the GS1 Syntax
+  Engine decides: ``/01/…/21/…?10=…`` is refused, ``/01/…/235/…?10=…`` is
+  not), malformed percent-escapes, white space or control characters.  A
+  ``#fragment`` is not part of the identifier (RFC 3986) and is ignored,
+  as the GS1 Syntax Engine does.  Values are percent-decoded before
+  validation; a
   GTIN-8/12/13 after ``/01/`` is normalised to 14 digits; query parameters
   whose name is not all digits (``linkType`` ...) are ignored.
 * Input longer than MAX_INPUT_LENGTH characters, before any other work.
@@ -214,8 +218,8 @@ _URI_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 # AI associations from the GS1 Barcode Syntax Dictionary:
 # "req=a,b" needs one of a, b (a "+" joins AIs that are needed together;
 # several req= must all hold); "ex=" AIs may not be combined with it.  An
-# "n" in an AI pattern stands for any digit.  (37) is relaxed, see above;
-# the measure and amount families (31nn-36nn, 39nn) are exclusive within
+# "n" in an AI pattern stands for any digit.  The whole table is tested
+# row by row in tests/test_gs1.py; the measure and amount families (31nn-36nn, 39nn) are exclusive within
 # their first three digits, see _check_families.
 _ASSOCIATION_RULES = """
 01                                  ex=02,03,255,37
@@ -236,10 +240,10 @@ _ASSOCIATION_RULES = """
 360n 361n 364n 365n 366n            req=01,02
 33nn 34nn 353n 354n 355n            req=00,01
 362n 363n 367n 368n 369n            req=00,01
-37                                  req=02,8026
+37                                  req=00 req=02,8026
 390n                                req=255,8020 ex=391n,394n,8111
 391n                                req=8020
-392n                                req=01 req=30,31nn,32nn,35nn,36nn
+392n                 req=01 req=30,31nn,32nn,35nn,36nn ex=393n
 393n                                req=30,31nn,32nn,35nn,36nn
 394n                                req=255 ex=8111
 395n                  req=30,31nn,32nn,35nn,36nn ex=392n,393n,8005
@@ -629,11 +633,9 @@ def _is_digital_link(uri: str) -> bool:
 
 
 def _split_digital_link(uri: str) -> list[tuple[str, str]]:
+    # the fragment is for the client, not part of the identifier
+    uri = uri.partition("#")[0]
     parts = _URI.fullmatch(uri)
-    if parts.group("fragment") is not None:
-        raise BarcodeError(
-            f"Digital Link {_show(uri)} contains '#': not allowed "
-            f"(an unencoded '#' cuts the value)")
     if _URI_FORBIDDEN.search(uri):
         raise BarcodeError(
             f"Digital Link {_show(uri)} contains a space or a control "
@@ -652,7 +654,8 @@ def _split_digital_link(uri: str) -> list[tuple[str, str]]:
     _check_path_ais(pairs)
     if pairs[0][0] == "01":
         pairs[0] = ("01", _dl_gtin(pairs[0][1]))
-    return pairs + _query_pairs(parts.group("query") or "", pairs[0][0])
+    return pairs + _query_pairs(
+        parts.group("query") or "", [ai for ai, _ in pairs])
 
 
 def _primary_key_index(segments: list[str]) -> int | None:
@@ -677,13 +680,19 @@ def _check_path_ais(pairs: list[tuple[str, str]]) -> None:
             raise BarcodeError(
                 f"AI ({ai}) is not a key qualifier of ({key}) and cannot be "
                 f"in the Digital Link path")
-    if not any(_in_order(qualifiers, sequence) for sequence in sequences):
+    if not _is_path_sequence(key, qualifiers):
         expected = " or ".join(
             "/".join(sequence) for sequence in sequences)
         raise BarcodeError(
             f"Digital Link key qualifiers of ({key}) out of order or not "
             f"allowed together: {'/'.join(qualifiers)}; allowed, in this "
             f"order: {expected}")
+
+
+def _is_path_sequence(key: str, qualifiers: list[str]) -> bool:
+    "Whether /key/…/q1/…/q2/… is a valid key-qualifier path"
+    return not qualifiers or any(
+        _in_order(qualifiers, sequence) for sequence in _DL_QUALIFIERS[key])
 
 
 def _in_order(codes: list[str], sequence: tuple[str, ...]) -> bool:
@@ -698,8 +707,9 @@ def _dl_gtin(value: str) -> str:
     return value
 
 
-def _query_pairs(query: str, key: str) -> list[tuple[str, str]]:
-    qualifiers = {ai for sequence in _DL_QUALIFIERS[key] for ai in sequence}
+def _query_pairs(query: str, path: list[str]) -> list[tuple[str, str]]:
+    "The query's AIs; one that belongs among the path's AIs is refused"
+    key, qualifiers = path[0], path[1:]
     pairs = []
     for parameter in query.split("&"):
         name, has_value, raw = parameter.partition("=")
@@ -708,7 +718,9 @@ def _query_pairs(query: str, key: str) -> list[tuple[str, str]]:
         if name not in _AIS:
             raise BarcodeError(
                 f"unknown AI ({name}) in the Digital Link query")
-        if name in qualifiers:
+        if any(_is_path_sequence(key,
+                    qualifiers[:index] + [name] + qualifiers[index:])
+                for index in range(len(qualifiers) + 1)):
             raise BarcodeError(
                 f"AI ({name}) is a key qualifier of ({key}) and belongs in "
                 f"the Digital Link path, not the query")

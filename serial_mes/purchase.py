@@ -25,6 +25,20 @@ class ShipmentIn(metaclass=PoolMeta):
     __name__ = 'stock.shipment.in'
 
     @classmethod
+    def _asn_is_supplier(cls, party):
+        "Also a party with a purchase order or supplying a product"
+        pool = Pool()
+        Purchase = pool.get('purchase.purchase')
+        ProductSupplier = pool.get('purchase.product_supplier')
+        return (super()._asn_is_supplier(party)
+            or bool(Purchase.search([
+                        ('party', '=', party.id),
+                        ('state', '!=', 'cancelled'),
+                        ], limit=1))
+            or bool(ProductSupplier.search([
+                        ('party', '=', party.id)], limit=1)))
+
+    @classmethod
     def _asn_allocate(cls, asn, supplier, lines, shipment):
         allocations = super()._asn_allocate(asn, supplier, lines, shipment)
         if not asn.order_references:

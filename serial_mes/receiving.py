@@ -113,7 +113,38 @@ class ShipmentIn(metaclass=PoolMeta):
             raise ReceivingError(gettext('serial_mes.msg_asn_supplier',
                     gln=asn.supplier_gln or '-',
                     name=asn.supplier_name or '-'))
-        return parties[0]
+        party, = parties
+        cls._asn_check_supplier(party)
+        return party
+
+    @classmethod
+    def _asn_check_supplier(cls, party):
+        "Only suppliers send ASNs: never a customer or the own company"
+        pool = Pool()
+        Company = pool.get('company.company')
+        Category = pool.get('party.category')
+        ModelData = pool.get('ir.model.data')
+        if Company.search([('party', '=', party.id)], limit=1):
+            raise ReceivingError(gettext('serial_mes.msg_asn_own_company',
+                    party=party.rec_name))
+        if not cls._asn_is_supplier(party):
+            category = Category(ModelData.get_id(
+                    'serial_mes', 'party_category_supplier'))
+            raise ReceivingError(gettext('serial_mes.msg_asn_not_supplier',
+                    party=party.rec_name, category=category.rec_name))
+
+    @classmethod
+    def _asn_is_supplier(cls, party):
+        """A party in the category Suppliers (or one of its children);
+        the purchase module adds the parties ordered from"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        ModelData = pool.get('ir.model.data')
+        category = ModelData.get_id('serial_mes', 'party_category_supplier')
+        return bool(Party.search([
+                    ('id', '=', party.id),
+                    ('categories', 'child_of', [category], 'parent'),
+                    ], limit=1))
 
     @classmethod
     def _asn_product(cls, line):
@@ -131,7 +162,8 @@ class ShipmentIn(metaclass=PoolMeta):
 
     @staticmethod
     def _asn_line_quantity(line):
-        return len(line.serials) if line.serials else line.quantity
+        "Its serials and the units announced without serial"
+        return line.quantity
 
     @classmethod
     def _asn_allocate(cls, asn, supplier, lines, shipment):
@@ -225,12 +257,17 @@ class ShipmentIn(metaclass=PoolMeta):
                 new_lot_ids.extend(ids.values())
                 lot_ids = [serials[(product.id, n)] or ids[n]
                     for n in line.serials]
+                # the serials first, then the units announced without
+                # serial (one move each origin, taken by scans at the dock)
                 for origin, quantity in allocation:
                     taken = lot_ids[:int(quantity)]
                     lot_ids = lot_ids[int(quantity):]
+                    rows = [(1, i) for i in taken]
+                    if quantity > len(taken):
+                        rows.append((float(quantity - len(taken)), None))
                     to_create.append((
                             cls._asn_move_template(shipment, product, origin),
-                            [(1, i) for i in taken]))
+                            rows))
             else:
                 lot_id = None
                 if line.lots and len(line.lots) == 1 and (
@@ -347,6 +384,9 @@ class ShipmentIn(metaclass=PoolMeta):
                 'products': {p['id']: {'product': p['rec_name'],
                         'gtin': gtins.get(p['id'])}
                     for p in Product.read(product_ids, ['rec_name'])},
+                # units of these announced without serial await a scan
+                'sii': [p.id for p in Product.browse(product_ids)
+                    if p.serial_rule and p.serial_rule.serial_full],
                 }
             _receipt_cache.set(key, static)
         return static
@@ -384,12 +424,14 @@ class ShipmentIn(metaclass=PoolMeta):
                 order_by=[exception.id]))
         unexpected = cursor.fetchall()
         products = static['products']
+        sii = set(static['sii'])
         shipment = dict(static['shipment'], state=self.state)
         return {
             'shipment': shipment,
             'lines': [dict(products[product_id],
                     expected=expected + (untracked or 0), scanned=scanned,
-                    missing=missing)
+                    missing=missing + (
+                        (untracked or 0) if product_id in sii else 0))
                 for product_id, expected, scanned, missing, untracked
                 in rows],
             'unexpected': [{'code': code, 'product': (
@@ -466,15 +508,20 @@ class ShipmentIn(metaclass=PoolMeta):
                 shipment._receipt_static()['products']))
         product = products[0] if products else (
             list(shipment_products)[0] if len(shipment_products) == 1
-            else None)
+            else cls._receipt_awaited_product(shipment)
+            if shipment.asn_number else None)
         # without ASN nothing was announced: the dock takes what it scans
         if product and shipment.asn_number and product not in (
                 shipment_products):
             return cls._scan_answer(shipment, 'wrong_product', gettext(
                     'serial_mes.msg_scan_wrong_product_receipt',
                     product=product.rec_name), code=code, product=product)
+        # units the ASN announced without serial take the serials scanned
+        awaited = bool(product and product.serial_rule
+            and shipment.asn_number
+            and cls._receipt_untracked_move(shipment, product))
         if product and product.serial_rule and (
-                accept_extra or not shipment.asn_number):
+                accept_extra or not shipment.asn_number or awaited):
             try:
                 cls._check_received_here(product)
                 product.serial_rule.check_number(number)
@@ -489,7 +536,12 @@ class ShipmentIn(metaclass=PoolMeta):
                             'internal_quantity'}}])
             Move.write([move], {'lot': lot.id,
                     'scanned_at': dt.datetime.now(),
-                    'receipt_extra': bool(shipment.asn_number)})
+                    'receipt_extra': bool(shipment.asn_number)
+                    and not awaited})
+            if awaited:
+                return cls._scan_answer(shipment, 'matched', gettext(
+                        'serial_mes.msg_scan_matched', serial=number,
+                        product=product.rec_name), lot=lot)
             Exception_ = pool.get('serial_mes.receipt.exception')
             Exception_.write(Exception_.search([
                         ('shipment', '=', shipment.id),
@@ -502,6 +554,22 @@ class ShipmentIn(metaclass=PoolMeta):
         return cls._scan_answer(shipment, 'unexpected', gettext(
                 'serial_mes.msg_scan_unexpected', serial=number),
             code=code, product=product, record=True)
+
+    @classmethod
+    def _receipt_awaited_product(cls, shipment):
+        """The only serial product of which shipment awaits units without
+        serial, if there is one: a plain scan (no GTIN) is one of them"""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        products = {m.product for m in Move.search([
+                    ('shipment', '=', str(shipment)),
+                    ('lot', '=', None),
+                    ('from_location', '=', shipment.supplier_location.id),
+                    ('state', '=', 'draft'),
+                    ('quantity', '>=', 1),
+                    ])}
+        products = [p for p in products if p.serial_rule]
+        return products[0] if len(products) == 1 else None
 
     @classmethod
     def _receipt_untracked_move(cls, shipment, product):

@@ -38,9 +38,16 @@ Rules for every format
   most 20 characters.  A range expands to at most MAX_RANGE (100,000)
   values, an ASN holds at most MAX_SERIALS (1,000,000) serials; a reversed
   range is refused.
-* A line with serials must have a quantity equal to its serial count (no
-  correction); the same serial twice for one product (GTIN, else supplier
-  code) is refused.
+* A line may announce serials for some of its units only: its quantity is
+  then a whole number at least its serial count, and the other units are
+  expected without serial (numbered or scanned at the dock).  More serials
+  than the quantity is refused (no correction); so is the same serial twice
+  for one product (GTIN, else supplier code).
+* The ASN number, order references, line and order line numbers, supplier
+  item codes and lots are at most MAX_IDENTIFIER_LENGTH (35) characters,
+  the supplier name at most 175 and the unit at most 3; all of them, like
+  every other text read, must be printable (no control or formatting
+  characters such as ANSI escapes, NUL or line breaks).
 * Lots are returned once per line, in order of appearance.
 """
 
@@ -51,10 +58,11 @@ import re
 from . import csv as csv_template
 from . import desadv, gs1xml, ubl, x12
 from .common import (
-    MAX_RANGE, MAX_SERIALS, MAX_SIZE, AdvanceShipNotice, AsnError, AsnLine)
+    MAX_IDENTIFIER_LENGTH, MAX_RANGE, MAX_SERIALS, MAX_SIZE,
+    AdvanceShipNotice, AsnError, AsnLine)
 
 __all__ = [
-    "FORMATS", "MAX_RANGE", "MAX_SERIALS", "MAX_SIZE", "AdvanceShipNotice",
+    "FORMATS", "MAX_IDENTIFIER_LENGTH", "MAX_RANGE", "MAX_SERIALS", "MAX_SIZE", "AdvanceShipNotice",
     "AsnError", "AsnLine", "detect_format", "parse",
 ]
 

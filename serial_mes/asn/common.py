@@ -21,8 +21,9 @@ from serial_mes.gs1 import (
     BarcodeError, gtin_check_digit, is_cset82, normalize_gtin)
 
 __all__ = [
-    "AdvanceShipNotice", "AsnError", "AsnLine", "LineDraft", "MAX_RANGE",
-    "MAX_SERIALS", "MAX_SERIAL_LENGTH", "MAX_SIZE", "build_notice",
+    "AdvanceShipNotice", "AsnError", "AsnLine", "LineDraft",
+    "MAX_IDENTIFIER_LENGTH", "MAX_NAME_LENGTH", "MAX_RANGE", "MAX_SERIALS",
+    "MAX_SERIAL_LENGTH", "MAX_SIZE", "MAX_UNIT_LENGTH", "build_notice",
     "check_gln", "check_gtin", "check_sscc", "decode_utf8", "expand_range",
     "parse_quantity", "parse_xml", "show", "xml_datetime", "xml_text",
     "xml_where",
@@ -35,6 +36,14 @@ MAX_RANGE = 100_000
 MAX_SERIALS = 1_000_000
 # Longest serial accepted: the length of GS1 AI (21).
 MAX_SERIAL_LENGTH = 20
+# Longest ASN number, order reference, line and order line number, supplier
+# item code and lot: EDIFACT's an..35 (BGM, RFF, PIA, GIN), which UBL and
+# GS1 XML senders keep to in practice.
+MAX_IDENTIFIER_LENGTH = 35
+# Longest party name: EDIFACT C080, five components of an..35.
+MAX_NAME_LENGTH = 175
+# Longest unit of measure: UN/ECE Recommendation 20 codes and X12 units.
+MAX_UNIT_LENGTH = 3
 
 _QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+")
 _RANGE_END = re.compile(r"(.*?)([0-9]+)", re.S)
@@ -55,6 +64,11 @@ class AsnLine:
     order_line: str | None
     serials: tuple[str, ...] = ()
     lots: tuple[str, ...] = ()
+
+    @property
+    def unserialized(self) -> Decimal:
+        "Units announced without a serial (all of them on a line without)"
+        return self.quantity - len(self.serials)
 
     def as_dict(self) -> dict:
         return {
@@ -254,7 +268,30 @@ def _check_serial(serial: str, where: str) -> None:
             f"CSET 82")
 
 
+def check_text(value: str | None, what: str, where: str,
+        limit: int = MAX_IDENTIFIER_LENGTH) -> str | None:
+    """An identifier or name of at most limit printable characters.
+
+    Control and formatting characters (ANSI escapes, NUL, bidi overrides,
+    line breaks) are refused: these values are shown on screens and in
+    logs and searched for at the dock.
+    """
+    if value is None:
+        return None
+    if len(value) > limit:
+        raise AsnError(
+            f"{where}: {what} {show(value)} is {len(value)} characters "
+            f"long, more than {limit}")
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        raise AsnError(
+            f"{where}: {what} {show(value)} contains the unprintable "
+            f"character U+{ord(bad):04X}")
+    return value
+
+
 def _finish_line(draft: LineDraft) -> AsnLine:
+    check_text(draft.line, "line number", draft.where)
     where = f"{draft.where}, line {draft.line!r}"
     if not draft.line:
         raise AsnError(f"{draft.where}: the line has no line number")
@@ -262,16 +299,26 @@ def _finish_line(draft: LineDraft) -> AsnLine:
         raise AsnError(f"{where}: neither a GTIN nor a supplier item code")
     if draft.quantity is None:
         raise AsnError(f"{where}: no despatched quantity")
+    check_text(draft.supplier_code, "supplier item code", where)
+    check_text(draft.unit, "unit", where, MAX_UNIT_LENGTH)
+    check_text(draft.order_line, "order line", where)
     for serial in draft.serials:
         _check_serial(serial, where)
-    if draft.serials and draft.quantity != len(draft.serials):
+    # a supplier may announce the serials of some units only: the others
+    # are expected without serial and numbered or scanned at the dock
+    if draft.serials and draft.quantity != int(draft.quantity):
+        raise AsnError(
+            f"{where}: quantity {format_quantity(draft.quantity)} is not a "
+            f"whole number, but the line has serial numbers")
+    if len(draft.serials) > draft.quantity:
         raise AsnError(
             f"{where}: quantity {format_quantity(draft.quantity)} but "
-            f"{len(draft.serials)} serial numbers; the quantity must equal "
-            f"the serial count")
+            f"{len(draft.serials)} serial numbers; a line cannot have more "
+            f"serials than units")
     for lot in draft.lots:
         if not lot:
             raise AsnError(f"{where}: empty lot number")
+        check_text(lot, "lot", where)
     return AsnLine(
         line=draft.line,
         gtin=draft.gtin,
@@ -293,13 +340,19 @@ def build_notice(
     """Check the drafts and build the notice.
 
     Refused: no ASN number, no line, a line without product or quantity, a
-    serial that is empty, longer than 20 characters or outside CSET 82, a
-    quantity that differs from the serial count, the same line number twice,
-    the same serial twice for one product (GTIN, else supplier code), more
-    than MAX_SERIALS serials in all.
+    serial that is empty, longer than 20 characters or outside CSET 82,
+    more serials than the line's quantity (or serials on a fractional
+    quantity), the same line number twice, the same serial twice for one
+    product (GTIN, else supplier code), more than MAX_SERIALS serials in
+    all, and identifiers or names that are too long or hold unprintable
+    characters (`check_text`).
     """
     if not number:
         raise AsnError(f"{where}: the ASN has no number")
+    check_text(number, "ASN number", where)
+    for reference in order_references:
+        check_text(reference, "order reference", where)
+    check_text(supplier_name, "supplier name", where, MAX_NAME_LENGTH)
     if not lines:
         raise AsnError(f"{where}: ASN {number!r} has no lines")
     finished = []

@@ -28,9 +28,9 @@ One row per serial, or one row per lot/quantity for items without serials:
 
 Rows are grouped into lines by (po, gtin) or, without GTIN, by (po,
 supplier_code), in order of first appearance; lines are numbered 1, 2, ...
-A line's quantity is the sum of its rows, so rows with and without serials
-for the same product and PO make a quantity/serial-count mismatch, which is
-refused.  A row whose supplier code differs from the one already seen for
+A line's quantity is the sum of its rows: rows with and without serials
+for the same product and PO announce serials for some units only (the
+others are expected without serial).  A row whose supplier code differs from the one already seen for
 its line is refused.  Cells are read without surrounding white space; blank
 rows are skipped.  There is no despatch date, ship-to or SSCC in the
 template.

@@ -3,7 +3,7 @@
 "Tests of serial_mes.asn (pure pytest, no database)"
 
 import datetime
-import time
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 from serial_mes.asn import (
     FORMATS, MAX_SIZE, AdvanceShipNotice, AsnError, AsnLine, detect_format,
     parse)
-from serial_mes.asn.common import _XML_PARSER, expand_range
+from serial_mes.asn.common import (
+    _XML_PARSER, expand_range, format_quantity)
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "asn"
 # Hypothesis keeps no example database, so the tests leave nothing behind.
-_SETTINGS = settings(deadline=2000, database=None, max_examples=300)
+# No deadline: speed is measured by the benchmarks, not by tests that a
+# loaded machine would make flaky.
+_SETTINGS = settings(deadline=None, database=None, max_examples=300)
 
 
 def sample(name: str) -> bytes:
@@ -182,6 +185,21 @@ EXPECTED = {
             line("3", None, "SCR-M3-AST", "40", None, None, (), ["L-7781"]),
         ],
     },
+    "ubl_peppol_partial_serials.xml": {
+        "format": "ubl",
+        "number": "AST-DA-2024-0415",
+        "despatch_datetime": "2024-04-15T09:00:00+01:00",
+        "order_references": ["PO-2024-0822"],
+        "supplier": {"gln": ASTERIA, "name": "Asteria Boards Ltd"},
+        "ship_to": {"gln": NORTHWIND_DOCK},
+        "sscc": [],
+        "lines": [
+            # 6 delivered, serials announced for 3: the rest are expected
+            # without serial
+            line("1", MB, "MB-B760-AST", "6", "H87", "10",
+                series("AB760-2404X", 301, 303, 4)),
+        ],
+    },
 }
 
 
@@ -330,7 +348,8 @@ def test_edifact_control_counts(old, new, phrase):
     ("GIN+BN+HXM16-000101:HXM16-000108'", "GIN+BN+HXM16-000101:HXZ16-000108'",
         "differ before their trailing digits"),
     ("GIN+BX+L2406A'", "GIN+BX+L2406A:L2406C'", "batch number cannot be"),
-    ("QTY+12:6:PCE'", "QTY+12:7:PCE'", "quantity 7 but 6 serial numbers"),
+    ("QTY+12:6:PCE'", "QTY+12:5:PCE'", "quantity 5 but 6 serial numbers"),
+    ("QTY+12:6:PCE'", "QTY+12:6.5:PCE'", "not a whole number"),
     ("QTY+12:6:PCE'", "QTY+12:six:PCE'", "not a non-negative number"),
     ("HXC8-2406-0009", "HXC8-2406-0003", "duplicate serial 'HXC8-2406-0003'"),
     ("HXM16-000131'", "HXM16-000108'", "duplicate serial 'HXM16-000108'"),
@@ -344,7 +363,7 @@ def test_edifact_content_refused(old, new, phrase):
 
 
 def test_edifact_quantity_mismatch_names_the_line():
-    message = refused(edit(D96A, "QTY+12:8:PCE'", "QTY+12:9:PCE'"),
+    message = refused(edit(D96A, "QTY+12:8:PCE'", "QTY+12:7:PCE'"),
         "quantity")
     assert "segment 31 (LIN), line '2'" in message  # UNB is segment 1
 
@@ -467,9 +486,9 @@ def test_x12_bad_isa(old, new, phrase):
 
 def test_x12_quantity_mismatch_names_the_item():
     data = edit(X12, "SN1**3*EA~\nREF*SE*KS1T24032000101",
-        "SN1**4*EA~\nREF*SE*KS1T24032000101")
-    data = data.replace(b"CTT*9*16~", b"CTT*9*17~")
-    message = refused(data, "quantity 4 but 3 serial numbers")
+        "SN1**2*EA~\nREF*SE*KS1T24032000101")
+    data = data.replace(b"CTT*9*16~", b"CTT*9*15~")
+    message = refused(data, "quantity 2 but 3 serial numbers")
     assert "segment 19 (HL), line '5'" in message
 
 
@@ -522,10 +541,8 @@ def test_ubl_not_well_formed():
 
 @pytest.mark.parametrize("format", [None, "ubl", "gs1-xml"])
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY])
-def test_xml_with_doctype_is_refused_fast(document, format):
-    start = time.perf_counter()
+def test_xml_with_doctype_is_refused_before_parsing(document, format):
     message = refused(document, "DOCTYPE", format)
-    assert time.perf_counter() - start < 1
     assert "root:" not in message
 
 
@@ -636,15 +653,135 @@ def test_csv_supplier_gln():
         "one ASN per file"),
     (",,SCR-M3-AST,", ",,,", "neither gtin nor supplier_code"),
     ("ACM-0001002,CM2403-C,1", "ACM-0001002,CM2403-C", "7 cells"),
-    ("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,L-7781,40",
-        "\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,9506000140100,"
-        "MB-B760-AST,,,3", "quantity 5 but 2 serial numbers"),
 ])
 def test_csv_refused(old, new, phrase):
     refused(edit(CSV, old, new), phrase)
 
 
 # --- any format --------------------------------------------------------------
+
+# A line may announce serials for some of its units only (issue 16, item
+# 15): the quantity stays the supplier's, the other units are expected
+# without serial.  More serials than units stays an error.
+PARTIAL_SERIALS = [
+    (D96A, [("QTY+12:6:PCE'", "QTY+12:9:PCE'")], "1", "9", 6),
+    (D01B, [("QTY+12:6:PCE'", "QTY+12:10:PCE'")], "1", "10", 6),
+    (X12, [("SN1**3*EA~\nREF*SE*KS1T24032000101",
+            "SN1**5*EA~\nREF*SE*KS1T24032000101"),
+        ("CTT*9*16~", "CTT*9*18~")], "5", "5", 3),
+    (UBL, [('<cbc:DeliveredQuantity unitCode="H87">6</cbc:DeliveredQuantity>'
+            "\n    <cac:OrderLineReference>\n      <cbc:LineID>10",
+            '<cbc:DeliveredQuantity unitCode="H87">8</cbc:DeliveredQuantity>'
+            "\n    <cac:OrderLineReference>\n      <cbc:LineID>10")],
+        "1", "8", 6),
+    (GS1, [('<despatchedQuantity measurementUnitCode="H87">3<',
+            '<despatchedQuantity measurementUnitCode="H87">7<')], "1", "7", 3),
+    (CSV, [("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,"
+            "L-7781,40",
+            "\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,9506000140100,"
+            "MB-B760-AST,,,3")], "1", "5", 2),
+]
+
+
+@pytest.mark.parametrize("name, edits, number, quantity, serials",
+    PARTIAL_SERIALS, ids=[p[0] for p in PARTIAL_SERIALS])
+def test_serials_for_some_units_only(name, edits, number, quantity, serials):
+    data = sample(name)
+    for old, new in edits:
+        assert old.encode() in data, old
+        data = data.replace(old.encode(), new.encode(), 1)
+    line, = [l for l in parse(data).lines if l.line == number]
+    assert format_quantity(line.quantity) == quantity
+    assert len(line.serials) == serials
+    assert line.unserialized == int(quantity) - serials
+
+
+def test_peppol_despatch_advice_with_serials_for_half_the_units():
+    line, = parse(sample("ubl_peppol_partial_serials.xml")).lines
+    assert (line.quantity, len(line.serials), line.unserialized) == (
+        6, 3, 3)
+
+
+def test_more_serials_than_units_is_refused_in_every_format():
+    refused(edit(D01B, "QTY+12:6:PCE'", "QTY+12:5:PCE'"),
+        "more serials than units")
+    refused(edit("ubl_peppol_partial_serials.xml",
+            'unitCode="H87">6<', 'unitCode="H87">2<'),
+        "quantity 2 but 3 serial numbers")
+
+
+# Identifiers get sane lengths and printable characters whatever the
+# format (issue 16, item 12): a 100 KB ASN number and one with ANSI escape
+# codes were stored.
+ASN_NUMBERS = {
+    D96A: "DA-HX-240312-01", D01B: "KS-ASN-000417",
+    X12: "KS-SHP-240318-07",
+    "x12_856_custom_separators.x12": "AST-ASN-2215",
+    UBL: "AST-DA-2024-0311", GS1: "DA-HX-240325-02", CSV: "AST-CSV-0042",
+}
+ORDER_NUMBERS = {
+    D96A: "PO-2024-0815", D01B: "4500012345", X12: "4500012346",
+    "x12_856_custom_separators.x12": "PO-2024-0822", UBL: "PO-2024-0822",
+    GS1: "PO-2024-0907", CSV: "PO-2024-0822",
+}
+XML_SAMPLES = {UBL, GS1}
+
+
+def replaced(name: str, old: str, new: str) -> bytes:
+    data = sample(name)
+    assert old.encode() in data, old
+    return data.replace(old.encode(), new.encode("latin-1" if name == D96A
+            else "utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(ASN_NUMBERS))
+def test_asn_number_of_100_kb_is_refused(name):
+    refused(replaced(name, ASN_NUMBERS[name], "A" * 100_000),
+        "more than 35")
+
+
+@pytest.mark.parametrize("name", sorted(ASN_NUMBERS))
+def test_asn_number_with_escape_codes_is_refused(name):
+    # XML 1.0 cannot carry ESC at all: a bidi override is the XML trap
+    bad = "AB\u202eCD" if name in XML_SAMPLES else "\x1b[31mAB\x1b[0m"
+    if name == D96A:
+        bad = "\x1b[31mAB\x1b[0m"
+    message = refused(replaced(name, ASN_NUMBERS[name], bad), "unprintable")
+    assert "\x1b" not in message and "\u202e" not in message
+
+
+@pytest.mark.parametrize("name", sorted(ORDER_NUMBERS))
+def test_order_reference_too_long_or_unprintable_is_refused(name):
+    refused(replaced(name, ORDER_NUMBERS[name], "P" * 36), "more than 35")
+    bad = "PO\u202e1" if name in XML_SAMPLES else "PO\x071"
+    refused(replaced(name, ORDER_NUMBERS[name], bad), "unprintable")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "RAM-D5-16-HX"), (X12, "PSU-650-KS"), (UBL, "MB-B760-AST"),
+    (GS1, "CPU-8C65-HX"), (CSV, "SCR-M3-AST")])
+def test_supplier_code_too_long_is_refused(name, old):
+    refused(replaced(name, old, "C" * 36), "supplier item code")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "L2406A"), (X12, "PSU2403B"), (UBL, "CM2403-A"),
+    (GS1, "L2407C"), (CSV, "L-7781")])
+def test_lot_too_long_or_unprintable_is_refused(name, old):
+    refused(replaced(name, old, "L" * 36), "lot")
+    bad = "L\u202e1" if name in XML_SAMPLES else "L\x1b1"
+    refused(replaced(name, old, bad), "unprintable")
+
+
+@pytest.mark.parametrize("name, old", [
+    (D96A, "Helix Silicon GmbH"), (X12, "Keystone Storage Inc"),
+    (UBL, "Asteria Boards Ltd"), (GS1, "Helix Silicon GmbH"),
+    (CSV, "Asteria Boards Ltd")])
+def test_supplier_name_too_long_or_unprintable_is_refused(name, old):
+    refused(replaced(name, old, "N" * 176), "more than 175")
+    bad = "N\u202eX" if name in XML_SAMPLES else "N\x1bX"
+    refused(replaced(name, old, bad), "unprintable")
+
 
 @pytest.mark.parametrize("name, bad", [
     (X12, b"Keystone Storage \xff Inc"),
@@ -659,13 +796,12 @@ def test_non_utf8_bytes_are_refused(name, bad):
     refused(data.replace(supplier, bad, 1), "UTF-8")
 
 
-def test_over_50_mb_is_refused_fast():
+def test_over_50_mb_is_refused_before_parsing():
     data = b"UNA:+.? '" + b"X" * MAX_SIZE
-    start = time.perf_counter()
-    refused(data, "50 MB")
-    with pytest.raises(AsnError):
+    message = refused(data, "50 MB")
+    assert message.startswith(f"the file is {len(data)} bytes")
+    with pytest.raises(AsnError, match="50 MB"):
         detect_format(data)
-    assert time.perf_counter() - start < 1
 
 
 @pytest.mark.parametrize("data", [b"", b"   \r\n\t", b"\xef\xbb\xbf\n"])
@@ -774,3 +910,133 @@ def test_mutated_samples_raise_only_asn_error(data, draw):
 @given(st.sampled_from(PREFIXES), st.text(max_size=1500))
 def test_arbitrary_text_raises_only_asn_error(prefix, text):
     _parse_or_refuse(prefix + text.encode("utf-8", "surrogatepass"))
+
+
+def test_no_wall_clock_limits_in_these_tests():
+    "Speed belongs to the benchmarks: a loaded machine must not fail tests"
+    source = Path(__file__).read_text()
+    clock = "perf_" + "counter"
+    assert clock not in source
+    limits = re.findall("dead" + r"line=(\w+)", source)
+    assert set(limits) <= {"None"}, limits
+
+
+# --- round trip (issue 16, item 22) -----------------------------------------
+# A random normalized ASN, written out by the test writers (the project
+# only reads ASNs) and parsed back, equals itself.  What a format cannot
+# carry is left out of the notices drawn for it (see asn_writers).
+
+from serial_mes.gs1 import gtin_check_digit  # noqa: E402
+
+from .asn_writers import WRITERS  # noqa: E402
+
+_PLAIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# characters each format must escape or quote, beside the plain ones
+_SPECIAL = {
+    "csv": ",;\"'-./ ", "ubl": "&<>\"'-./ ", "gs1-xml": "&<>\"'-./ ",
+    "desadv": "?+:'-./ ", "x12-856": "-./ ",
+}
+_SERIAL_SPECIAL = {
+    "csv": ",;\"-./", "ubl": "&<>\"-./", "gs1-xml": "&<>\"-./",
+    "desadv": "?+:'-./", "x12-856": "-./",
+}
+
+
+def _digits_with_check(length):
+    return st.text("0123456789", min_size=length - 1,
+        max_size=length - 1).map(lambda d: d + gtin_check_digit(d))
+
+
+def _text(format, max_size=35):
+    return st.text(_PLAIN + _SPECIAL[format], min_size=1,
+        max_size=max_size).filter(lambda t: t == t.strip())
+
+
+@st.composite
+def _notices(draw, format):
+    full = format != "csv"
+    serial_text = st.text(_PLAIN + _SERIAL_SPECIAL[format], min_size=1,
+        max_size=20)
+    count = draw(st.integers(1, 4))
+    gtins = draw(st.lists(_digits_with_check(14), min_size=count,
+            max_size=count, unique=True))
+    codes = draw(st.lists(_text(format), min_size=count, max_size=count,
+            unique=True))
+    lines = []
+    for index in range(count):
+        serials = draw(st.lists(serial_text, max_size=4, unique=True))
+        if serials:
+            quantity = Decimal(len(serials) + draw(st.integers(0, 3)))
+        else:
+            quantity = draw(st.decimals(0, 999, places=2,
+                    allow_nan=False, allow_infinity=False))
+        has_gtin = draw(st.booleans())
+        lines.append(AsnLine(
+            line=(str(10 + index) if format == "x12-856"
+                else draw(_text(format, 6)) if full else str(index + 1)),
+            gtin=gtins[index] if has_gtin else None,
+            supplier_code=(draw(st.none() | st.just(codes[index]))
+                if has_gtin else codes[index]),
+            quantity=quantity,
+            unit=draw(st.none() | st.sampled_from(["H87", "EA", "PCE"]))
+            if full else None,
+            order_line=draw(_text(format, 6)) if format == "ubl" else (
+                draw(st.none() | _text(format, 6)) if full else None),
+            serials=tuple(serials),
+            lots=tuple(draw(st.lists(_text(format, 20), max_size=2,
+                        unique=True)))))
+    if full and len({line.line for line in lines}) < count:
+        lines = [AsnLine(**dict(vars(line), line=str(index + 1)))
+            for index, line in enumerate(lines)]
+    gln = draw(st.none() | _digits_with_check(13))
+    name = draw(st.none() | _text(format, 60).filter(
+            lambda t: not t.isdigit()))
+    if not full and gln:
+        name = None
+    moment = None
+    if full and draw(st.booleans()):
+        moment = draw(st.datetimes(
+                datetime.datetime(2000, 1, 1),
+                datetime.datetime(2099, 12, 31))).replace(microsecond=0)
+        if format == "x12-856":
+            moment = moment.replace(second=0)
+        if format in ("ubl", "gs1-xml"):
+            offset = draw(st.none() | st.integers(-12 * 4, 14 * 4))
+            if offset is not None:
+                moment = moment.replace(tzinfo=datetime.timezone(
+                        datetime.timedelta(minutes=15 * offset)))
+    return AdvanceShipNotice(
+        format=format,
+        number=draw(_text(format)),
+        despatch_datetime=moment,
+        order_references=tuple(draw(st.lists(_text(format), max_size=count,
+                    unique=True))),
+        supplier_gln=gln,
+        supplier_name=name,
+        ship_to_gln=draw(st.none() | _digits_with_check(13)) if full
+        else None,
+        sscc=tuple(draw(st.lists(_digits_with_check(18), max_size=3,
+                    unique=True))) if full else (),
+        lines=tuple(lines))
+
+
+@pytest.mark.parametrize("format", sorted(WRITERS))
+@settings(deadline=None, database=None, max_examples=80)
+@given(data=st.data())
+def test_written_notice_parses_back_to_itself(format, data):
+    notice = data.draw(_notices(format))
+    document = WRITERS[format](notice)
+    assert detect_format(document) == format
+    assert parse(document) == notice
+
+
+@pytest.mark.parametrize("name", sorted(
+        n for n in EXPECTED if EXPECTED[n]["format"] in WRITERS))
+def test_writers_reproduce_the_samples(name):
+    "The writers' documents say what the hand-written samples say"
+    notice = parse(sample(name))
+    if notice.format == "csv":
+        assert parse(WRITERS["csv"](notice)) == notice
+    else:
+        assert parse(WRITERS[notice.format](notice)).as_dict() == (
+            EXPECTED[name])

@@ -188,7 +188,7 @@ def test_digital_link_output(text, link):
 
 
 def test_no_digital_link_without_primary_key():
-    assert parse("]C102006141411234523725").digital_link is None
+    assert parse("]C14109506000134352").digital_link is None
 
 
 def test_as_dict():
@@ -329,9 +329,6 @@ def test_as_dict_keeps_none_values():
         r"AI \(21\) is a key qualifier of \(01\) and belongs in the "
         r"Digital Link path", id="DL-qualifier-in-query"),
     pytest.param(
-        f"https://id.gs1.org/01/{GTIN}/21/A#B", r"contains '#'",
-        id="DL-fragment"),
-    pytest.param(
         f"https://id.gs1.org/01/{GTIN}/21/A%2", r"malformed percent-encoding",
         id="DL-bad-percent"),
     pytest.param(
@@ -425,7 +422,7 @@ def test_not_gs1_is_plain_only_on_request(text, plain_text):
     ("https://id.gs1.org/01/09506000134353", r"check digit"),
     (f"]Q1https://id.gs1.org/01/{GTIN}/21/X/10/L", r"out of order"),
     ("https://id.gs1.org/01/0950600013435X", r"not allowed"),
-    ("https://example.com/8004/1234#5", r"contains '#'"),
+    ("https://example.com/01/09506000134353#x", r"check digit"),
     ("]E01234", r"EAN/UPC"),
 ])
 def test_broken_gs1_is_refused_even_when_plain(text, message):
@@ -601,3 +598,303 @@ def test_gtin_and_serial_round_trip(gtin, serial):
     assert parse(barcode.digital_link).ais == barcode.ais
     scanned = parse(f"]C101{gtin}21{serial}")
     assert scanned.ais == barcode.ais
+
+
+# --- issue 16, items 16 and 17 ----------------------------------------------
+
+@pytest.mark.parametrize("uri, ais", [
+    (f"https://id.gs1.org/01/{GTIN}/21/A#B", [("01", GTIN), ("21", "A")]),
+    (f"https://id.gs1.org/01/{GTIN}/21/A?17=261231#section",
+        [("01", GTIN), ("21", "A"), ("17", "261231")]),
+    (f"https://id.gs1.org/01/{GTIN}#", [("01", GTIN)]),
+    (f"]Q1https://example.com/01/{GTIN}/10/L#21=X",
+        [("01", GTIN), ("10", "L")]),
+])
+def test_digital_link_fragment_is_ignored(uri, ais):
+    "RFC 3986: the fragment is not part of the identifier"
+    assert list(parse(uri).ais) == ais
+
+
+@pytest.mark.parametrize("uri, ais", [
+    # the 235 path has no lot qualifier: (10) in the query is data
+    (f"https://id.gs1.org/01/{GTIN}/235/TPX1?10=ABC",
+        [("01", GTIN), ("235", "TPX1"), ("10", "ABC")]),
+    (f"https://id.gs1.org/01/{GTIN}/235/TPX1?17=261231&10=ABC",
+        [("01", GTIN), ("235", "TPX1"), ("17", "261231"), ("10", "ABC")]),
+    # (414) with (254) cannot also take (7040) in its path
+    ("https://id.gs1.org/414/9506000134352/254/A1?7040=1A2B",
+        [("414", "9506000134352"), ("254", "A1"), ("7040", "1A2B")]),
+])
+def test_query_ai_outside_the_qualifier_path_used_is_accepted(uri, ais):
+    assert list(parse(uri).ais) == ais
+
+
+@pytest.mark.parametrize("uri, ai", [
+    (f"https://id.gs1.org/01/{GTIN}?10=L", "10"),
+    (f"https://id.gs1.org/01/{GTIN}?235=T", "235"),
+    (f"https://id.gs1.org/01/{GTIN}/21/S?10=L", "10"),
+    (f"https://id.gs1.org/01/{GTIN}/10/L?22=V", "22"),
+    (f"https://id.gs1.org/01/{GTIN}/22/V?21=S", "21"),
+    ("https://id.gs1.org/414/9506000134352?254=A1", "254"),
+    ("https://id.gs1.org/8004/9506000XYZ?7040=1A2B", "7040"),
+])
+def test_query_ai_that_fits_the_path_is_refused(uri, ai):
+    with pytest.raises(BarcodeError,
+            match=rf"AI \({ai}\) is a key qualifier .* belongs in"):
+        parse(uri)
+
+
+def test_count_of_contained_items_needs_the_sscc():
+    "GS1 General Specifications: (02) and (37) go with (00)"
+    with pytest.raises(BarcodeError, match=r"AI \(37\) requires AI \(00\)"):
+        parse("]C102006141411234523725")
+    with pytest.raises(BarcodeError, match=r"AI \(37\) requires AI \(00\)"):
+        parse("(02)00614141123452(37)25")
+    assert parse(f"]C100{SSCC}02006141411234523725").value("37") == "25"
+
+
+# The mandatory (req=) and invalid (ex=) AI pairings, one row per AI or AI
+# range as the GS1 Barcode Syntax Dictionary writes them (release
+# 2026-01-27; the GS1 General Specifications' pairing tables): written out
+# here independently of serial_mes.gs1, whose compact table must implement
+# every row.
+PAIRINGS = """
+01          ex=02,03,255,37
+02          req=37 ex=01,03
+03          ex=01,02,37
+10          req=01,02,03,8006,8026
+11          req=01,02,03,8006,8026
+12          req=8020
+13          req=01,02,03,8006,8026
+15          req=01,02,03,8006,8026
+16          req=01,02,03,8006,8026
+17          req=01,02,03,255,8006,8026
+20          req=01,02,8006,8026
+21          req=01,03,8006 ex=235
+22          req=01
+235         req=01
+240         req=01,02,8006,8026
+241         req=01,02,8006,8026
+242         req=01,02,8006,8026
+243         req=01
+250         req=01,8006 req=21
+251         req=01,8006
+254         req=414
+255         ex=01,02,415,8006,8020,8026
+30          req=01,02
+3100-3105   req=01,02 ex=310n
+3110-3115   req=01,02 ex=311n
+3120-3125   req=01,02 ex=312n
+3130-3135   req=01,02 ex=313n
+3140-3145   req=01,02 ex=314n
+3150-3155   req=01,02 ex=315n
+3160-3165   req=01,02 ex=316n
+3200-3205   req=01,02 ex=320n
+3210-3215   req=01,02 ex=321n
+3220-3225   req=01,02 ex=322n
+3230-3235   req=01,02 ex=323n
+3240-3245   req=01,02 ex=324n
+3250-3255   req=01,02 ex=325n
+3260-3265   req=01,02 ex=326n
+3270-3275   req=01,02 ex=327n
+3280-3285   req=01,02 ex=328n
+3290-3295   req=01,02 ex=329n
+3300-3305   req=00,01 ex=330n
+3310-3315   req=00,01 ex=331n
+3320-3325   req=00,01 ex=332n
+3330-3335   req=00,01 ex=333n
+3340-3345   req=00,01 ex=334n
+3350-3355   req=00,01 ex=335n
+3360-3365   req=00,01 ex=336n
+3370-3375   req=01 ex=337n
+3400-3405   req=00,01 ex=340n
+3410-3415   req=00,01 ex=341n
+3420-3425   req=00,01 ex=342n
+3430-3435   req=00,01 ex=343n
+3440-3445   req=00,01 ex=344n
+3450-3455   req=00,01 ex=345n
+3460-3465   req=00,01 ex=346n
+3470-3475   req=00,01 ex=347n
+3480-3485   req=00,01 ex=348n
+3490-3495   req=00,01 ex=349n
+3500-3505   req=01,02 ex=350n
+3510-3515   req=01,02 ex=351n
+3520-3525   req=01,02 ex=352n
+3530-3535   req=00,01 ex=353n
+3540-3545   req=00,01 ex=354n
+3550-3555   req=00,01 ex=355n
+3560-3565   req=01,02 ex=356n
+3570-3575   req=01,02 ex=357n
+3600-3605   req=01,02 ex=360n
+3610-3615   req=01,02 ex=361n
+3620-3625   req=00,01 ex=362n
+3630-3635   req=00,01 ex=363n
+3640-3645   req=01,02 ex=364n
+3650-3655   req=01,02 ex=365n
+3660-3665   req=01,02 ex=366n
+3670-3675   req=00,01 ex=367n
+3680-3685   req=00,01 ex=368n
+3690-3695   req=00,01 ex=369n
+37          req=00 req=02,8026
+3900-3909   req=255,8020 ex=390n,391n,394n,8111
+3910-3919   req=8020 ex=391n
+3920-3929   req=01 req=30,31nn,32nn,35nn,36nn ex=392n,393n
+3930-3939   req=30,31nn,32nn,35nn,36nn ex=393n
+3940-3943   req=255 ex=394n,8111
+3950-3955   req=30,31nn,32nn,35nn,36nn ex=392n,393n,395n,8005
+403         req=00
+415         req=8020
+420         ex=421
+421         ex=4307
+422         req=01,02,8006,8026 ex=426
+423         req=01,02 ex=426
+424         req=01,02 ex=426
+425         req=01,02 ex=426
+426         req=01,02
+427         req=01,02 req=422
+4300-4302   req=00
+4303        req=4302
+4304-4312   req=00
+4313        req=4312
+4314-4326   req=00
+4330        req=00 ex=4331
+4331        req=00 ex=4330
+4332        req=00 ex=4333
+4333        req=00 ex=4332
+7001        req=01,02,8006,8026
+7002-7003   req=01,02
+7004        req=01 req=10
+7005-7011   req=01,02
+7020        req=01,8006 req=416
+7021        req=01,8006
+7022        req=7021
+7030-7039   req=01,02
+7041        req=00
+710-716     req=01
+7230-7239   req=01,8004
+7240        req=01,8006
+7241        req=8017,8018
+7242        req=8017,8018
+7250        req=8018 ex=7251
+7251        req=8018
+7252        req=8018
+7253-7255   req=8017,8018 ex=7256,7259
+7256        req=8017,8018
+7257        req=8018
+7258        req=8018+7259
+7259        req=8018 ex=7253,7254,7255,7256
+8001        req=01
+8005        req=01,02
+8006        ex=01,37
+8007        req=415
+8008        req=01,02
+8009        req=00,01
+8011        req=8010
+8012        req=01,8006
+8014        req=01
+8017        ex=8018
+8018        ex=8017
+8019        req=8017,8018
+8020        req=415
+8026        req=37 ex=02,8006
+8030        req=00,01+21,253,255,8003,8004,8006+21,8010+8011,8017,8018
+8111        req=255
+8200        req=01
+"""
+
+
+def _pairing_rows():
+    rows = {}
+    for text in PAIRINGS.strip().splitlines():
+        codes, *keyvals = text.split()
+        first, _, last = codes.partition("-")
+        requires, excludes = [], []
+        for keyval in keyvals:
+            name, _, values = keyval.partition("=")
+            if name == "req":
+                requires.append([alt.split("+") for alt in values.split(",")])
+            else:
+                excludes.extend(values.split(","))
+        for number in range(int(first), int(last or first) + 1):
+            rows[str(number).zfill(len(first))] = (requires, excludes)
+    return rows
+
+
+PAIRING_ROWS = _pairing_rows()
+
+
+def _fits(pattern, ai):
+    return len(pattern) == len(ai) and all(
+        p in ("n", a) for p, a in zip(pattern, ai))
+
+
+def _concrete(pattern, other_than=None):
+    "The first AI of the table (or else any digits) that fits pattern"
+    for ai in PAIRING_ROWS:
+        if _fits(pattern, ai) and ai != other_than:
+            return ai
+    return pattern.replace("n", "0")
+
+
+def _excluded(ais, tolerated=()):
+    "Whether two of ais exclude each other (except the pair tolerated)"
+    return any(_fits(pattern, other) for ai in ais for pattern in
+        PAIRING_ROWS.get(ai, ((), ()))[1] for other in ais
+        if other != ai and {ai, other} != set(tolerated))
+
+
+def _satisfied(group, ais):
+    return any(all(any(_fits(p, ai) for ai in ais) for p in alternative)
+        for alternative in group)
+
+
+def _valid_set(*start):
+    """start, then what they need (and what those need), none excluded but
+    the start AIs from each other"""
+    ais = list(start)
+    pending = True
+    while pending:
+        pending = False
+        for member in list(ais):
+            for group in PAIRING_ROWS.get(member, ((), ()))[0]:
+                if _satisfied(group, ais):
+                    continue
+                for alternative in group:
+                    more = [_concrete(p) for p in alternative]
+                    if not _excluded(ais + more, start):
+                        ais += [a for a in more if a not in ais]
+                        pending = True
+                        break
+                else:
+                    raise AssertionError(f"no valid set for {start}")
+    return ais
+
+
+@pytest.mark.parametrize("ai", sorted(PAIRING_ROWS))
+def test_every_pairing_row(ai):
+    """With what it needs, the AI is valid; without any one requirement it
+    is refused, and so is each AI it excludes beside it"""
+    from serial_mes.gs1 import _check_associations
+    requires, excludes = PAIRING_ROWS[ai]
+    ais = _valid_set(ai)
+    _check_associations(ais)
+    for group in requires:
+        for alternative in group:
+            for pattern in alternative:
+                less = [a for a in ais if a == ai or not _fits(pattern, a)]
+                if _satisfied(group, less):
+                    continue
+                with pytest.raises(BarcodeError, match=r"requires AI"):
+                    _check_associations(less)
+    for pattern in excludes:
+        other = _concrete(pattern, other_than=ai)
+        pair = rf"\({ai}\) cannot be combined with AI \({other}\)|" \
+            rf"\({other}\) cannot be combined with AI \({ai}\)"
+        try:
+            both = _valid_set(ai, other)
+        except AssertionError:
+            # other's own needs clash with ai's (as (37) with (01) for
+            # (02)): ai, checked first, must refuse other all the same
+            both = ais + [other]
+        with pytest.raises(BarcodeError, match=pair):
+            _check_associations(both)

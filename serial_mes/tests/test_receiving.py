@@ -84,6 +84,90 @@ class ReceivingTestCase(_DBTestCase):
                 self.assertEqual(self.counts(), before)
 
     @with_transaction()
+    def test_only_suppliers_send_asns(self):
+        "Not a customer, not the own company: nothing written for them"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Party = pool.get('party.party')
+        ModelData = pool.get('ir.model.data')
+        suppliers = ModelData.get_id('serial_mes', 'party_category_supplier')
+        company = create_company()
+        with set_company(company):
+            self.setup_asteria()
+            customer, = Party.create([{'name': "Contoso Retail",
+                        'identifiers': [('create', [{
+                                        'code': '9506000999999'}])]}])
+            Party.write([company.party], {
+                    'identifiers': [('create', [{'code': '9506000100005'}])],
+                    'categories': [('add', [suppliers])]})
+            data = sample('ubl_despatch_advice.xml')
+            before = self.counts()
+            for gln, error in [
+                    ('9506000999999', 'not a supplier'),
+                    ('9506000100005', 'company of this database')]:
+                with self.assertRaisesRegex(ReceivingError, error) as ctx:
+                    ShipmentIn.import_asn(data.replace(
+                            b'9506000200002', gln.encode()))
+                self.assertNotIn('\n', ctx.exception.message)
+                self.assertEqual(self.counts(), before)
+            csv = sample('asn_template.csv').replace(b'Asteria Boards Ltd',
+                company.party.name.encode())
+            with self.assertRaisesRegex(ReceivingError, 'company'):
+                ShipmentIn.import_asn(csv)
+            self.assertEqual(self.counts(), before)
+
+            # the rule: a party in the category Suppliers may send ASNs
+            Party.write([customer], {'categories': [('add', [suppliers])]})
+            shipment, created = ShipmentIn.import_asn(data.replace(
+                    b'9506000200002', b'9506000999999'))
+            self.assertEqual((shipment.supplier, created), (customer, True))
+
+    @with_transaction()
+    def test_serials_announced_for_some_units_only(self):
+        "Peppol: 6 boards, 3 serials announced; the dock scans the rest"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Move = pool.get('stock.move')
+        with set_company(create_company()):
+            board, case, supplier = self.setup_asteria()
+            shipment, _ = ShipmentIn.import_asn(
+                sample('ubl_peppol_partial_serials.xml'))
+            moves = shipment.incoming_moves
+            self.assertEqual(sorted(m.lot.number for m in moves if m.lot),
+                ['AB760-2404X0301', 'AB760-2404X0302', 'AB760-2404X0303'])
+            untracked, = [m for m in moves if not m.lot]
+            self.assertEqual((untracked.product, untracked.quantity),
+                (board, 3))
+            line, = shipment.receipt_status()['lines']
+            # SII: the units without serial await a scan as the serials do
+            self.assertEqual((line['expected'], line['missing']), (6, 6))
+
+            def scan(code):
+                return ShipmentIn.scan_receipt(ShipmentIn(shipment.id), code)
+            self.assertEqual(scan('AB760-2404X0301')['result'], 'matched')
+            # an unannounced serial of the product takes an awaited unit
+            answer = scan(']C10109506000140100' + '21AB760-2404X0399')
+            self.assertEqual(answer['result'], 'matched')
+            self.assertEqual(Move(untracked.id).quantity, 2)
+            answer = scan('AB760-2404X0398')
+            self.assertEqual(answer['result'], 'matched')
+            self.assertEqual(Move(untracked.id).quantity, 1)
+            line, = answer['lines']
+            self.assertEqual((line['expected'], line['scanned'],
+                    line['missing']), (6, 3, 3))
+            new, = Move.search([('lot.number', '=', 'AB760-2404X0399')])
+            self.assertFalse(new.receipt_extra)
+            self.assertEqual(new.shipment, shipment)
+            self.assertEqual(answer['unexpected'], [])
+
+            result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
+            self.assertEqual(result['received'], 3)
+            # the serials not scanned and the unit still without one
+            self.assertEqual(sorted((m['serial'] or '', m['quantity'])
+                    for m in result['missing']),
+                [('', 1), ('AB760-2404X0302', 1), ('AB760-2404X0303', 1)])
+
+    @with_transaction()
     def test_serial_already_in_stock_refuses_the_asn(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')

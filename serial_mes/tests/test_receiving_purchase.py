@@ -115,6 +115,55 @@ class ReceivingPurchaseTestCase(_DBTestCase):
             self.assertEqual(self.counts(), before)
 
     @with_transaction()
+    def test_parties_ordered_from_are_suppliers(self):
+        "With purchase: a purchase order or a product supplier suffices"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Party = pool.get('party.party')
+        ProductSupplier = pool.get('purchase.product_supplier')
+        ModelData = pool.get('ir.model.data')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            Party.write([supplier], {'categories': [('remove', [
+                                ModelData.get_id('serial_mes',
+                                    'party_category_supplier')])]})
+            unordered = sample('ubl_peppol_partial_serials.xml').replace(
+                b'<cac:OrderReference>\n    <cbc:ID>PO-2024-0822</cbc:ID>\n'
+                b'  </cac:OrderReference>\n', b'')
+            before = self.counts()
+            with self.assertRaisesRegex(ReceivingError, 'not a supplier'):
+                ShipmentIn.import_asn(unordered)
+            self.assertEqual(self.counts(), before)
+            ProductSupplier.create([{'template': board.template.id,
+                        'party': supplier.id}])
+            shipment, created = ShipmentIn.import_asn(unordered)
+            self.assertTrue(created)
+            ProductSupplier.delete(ProductSupplier.search([]))
+            with self.assertRaisesRegex(ReceivingError, 'not a supplier'):
+                ShipmentIn.import_asn(sample(UBL))
+            purchase = self.purchase(supplier, [(board, 10), (case, 6)])
+            shipment, created = ShipmentIn.import_asn(sample(UBL))
+            self.assertEqual((shipment.supplier, created), (supplier, True))
+            self.assertEqual(purchase.shipments, (shipment,))
+
+    @with_transaction()
+    def test_partial_serials_deliver_the_order(self):
+        "Units announced without serial deliver the order line too"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        PurchaseLine = pool.get('purchase.line')
+        with set_company(create_company()):
+            board, case, screw, supplier = self.setup_asteria()
+            purchase = self.purchase(supplier, [(board, 10), (case, 6)])
+            board_line, _ = purchase.lines
+            shipment, _ = ShipmentIn.import_asn(
+                sample('ubl_peppol_partial_serials.xml'))
+            self.assertEqual(sorted((m.quantity, bool(m.lot), m.origin)
+                    for m in shipment.incoming_moves),
+                [(1, True, board_line)] * 3 + [(3, False, board_line)])
+            self.assertEqual(self.pending(PurchaseLine(board_line.id)), 4)
+
+    @with_transaction()
     def test_missing_at_receipt_stays_on_the_order(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')

@@ -85,8 +85,11 @@ def asteria():
         gtin='9506000140100')
     case = create_product("Case", code='CASE-MID', rule=rule,
         gtin='9506000140155')
+    ModelData = pool.get('ir.model.data')
     supplier, = Party.create([{'name': "Asteria Boards Ltd",
                 'addresses': [('create', [{}])],
+                'categories': [('add', [ModelData.get_id(
+                                'serial_mes', 'party_category_supplier')])],
                 'identifiers': [('create', [{
                                 'code': '9506000200002'}])]}])
     return board, case, supplier
