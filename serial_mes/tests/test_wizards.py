@@ -10,6 +10,7 @@ import unittest
 from proteus import Model, Wizard
 from proteus.config import get_config
 from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests.tools import create_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import drop_db
@@ -156,7 +157,7 @@ class WizardTestCase(unittest.TestCase):
         data = sample('ubl_despatch_advice.xml').replace(
             b'AST-DA-2024-0311', b'AST-DA-2024-0312')
         before = counts()
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
             self.import_asn(data).execute('open_')
         self.assertEqual(counts(), before)
 
@@ -240,7 +241,7 @@ class WizardTestCase(unittest.TestCase):
             'serial_mes.group_serial_mes_operator')
         set_user(operator, self.config)
         before = counts()
-        with self.assertRaises(UserError):
+        with self.assertRaises(AccessError):
             self.replace(pc1, links['old'], 'SSD-SPARE-C').execute('replace')
         self.assertEqual(counts(), before)
 
