@@ -1,11 +1,13 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "Replacement of an installed component (repair), keeping the history"
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .exceptions import InstallationError, SerialNotFound
 from .installation import REMOVAL_REASONS
 
 
@@ -58,8 +60,19 @@ class Replace(Wizard):
         pool = Pool()
         Lot = pool.get('stock.lot')
         Installation = pool.get('serial_mes.installation')
+        unit = self.record
         link = self.start.component
-        new = Lot.resolve_scan(self.start.new_code, product=link.product)
+        # the form's domain binds only the client: the server checks it
+        if (link.parent != unit or link.removed_at or not link.serial):
+            raise InstallationError(gettext(
+                    'serial_mes.msg_replace_not_in_unit',
+                    component=link.rec_name,
+                    unit=unit.rec_name if unit else '-'))
+        try:
+            new = Lot.resolve_scan(self.start.new_code, product=link.product)
+        except SerialNotFound:
+            # a part of another product: replace() says so, not "not found"
+            new = Lot.resolve_scan(self.start.new_code)
         Installation.replace(link, new, self.start.reason,
             note=self.start.note, location=self.start.location,
             scrap=self.start.disposal == 'scrap')

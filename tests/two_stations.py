@@ -2,11 +2,15 @@
 # this repository contains the full copyright notices and license terms.
 """Two stations install the same serial into two units at the same moment.
 
-Run by test_concurrency.py against the demo database: each station is a
+Run by test_concurrency.py against the demo database with the status the
+serial is in when scanned: in_stock (installing consumes it, a move that
+updates the serial too) or in_wip (already issued to production: only the
+row lock serves the stations one after the other). Each station is a
 thread with its own transaction (its own database connection); both start
 together, and the first holds its transaction open a little while so that
 the other really waits on it. Prints a JSON report."""
 import json
+import os
 import sys
 
 from race import race
@@ -14,19 +18,27 @@ from race import race
 from serial_mes import database
 
 
-def main(name):
+def main(name, status):
     database.configure()
     with database.session(name) as pool:
         Lot = pool.get('stock.lot')
         Product = pool.get('product.product')
+        Location = pool.get('stock.location')
         cpu_product, = Product.search([('code', '=', 'CPU-8C65')])
         board_product, = Product.search([('code', '=', 'MB-B760')])
-        cpu = Lot.search([('product', '=', cpu_product.id),
-                ('status', '=', 'in_stock')], limit=1)[0]
+        warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+        supplier, = Location.search([('type', '=', 'supplier')], limit=1)
+        # a serial of its own, whatever other tests did to the demo's stock
+        cpu_number = 'HXC8-RACE-%d-%s' % (os.getpid(), status[3].upper())
+        cpu_id, = Lot.receive_serials(cpu_product, [cpu_number],
+            warehouse.storage_location, supplier)
+        if status == 'in_wip':
+            Lot.consume(Lot(cpu_id))
         boards = Lot.search([('product', '=', board_product.id),
                 ('status', '=', 'in_stock')], limit=2)
-        cpu_id, board_ids = cpu.id, [b.id for b in boards]
-        cpu_number = cpu.number
+        board_ids = [b.id for b in boards]
+    with database.session(name) as pool:
+        scanned_status = pool.get('stock.lot')(cpu_id).status
 
     def install(pool, index):
         Lot = pool.get('stock.lot')
@@ -43,6 +55,7 @@ def main(name):
                 ('removed_at', '=', None)])
         report = {
             'cpu': cpu_number,
+            'scanned_status': scanned_status,
             'results': results,
             'active_links': [l.parent.number for l in active],
             'cpu_status': Lot(cpu_id).status,
@@ -51,4 +64,4 @@ def main(name):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
