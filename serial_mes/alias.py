@@ -43,7 +43,6 @@ class Alias(ModelSQL, ModelView):
         cls.value.search_unaccented = False
         super().__setup__()
         t = cls.__table__()
-        cls.__access__.add('lot')
         cls._sql_indexes.update({
                 Index(t, (t.value, Index.Equality(cardinality='high'))),
                 Index(t, (t.lot, Index.Range())),

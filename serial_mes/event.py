@@ -261,6 +261,35 @@ class Event(ModelSQL, ModelView):
                     } for e in events])
 
     @classmethod
+    def create(cls, vlist):
+        transaction = Transaction()
+        if (transaction.user and transaction.check_access
+                and not cls._may_correct()):
+            vlist = cls._own_events(vlist)
+        return super().create(vlist)
+
+    @classmethod
+    def _own_events(cls, vlist):
+        """Events a user records by hand: recorded now and by the user's
+        own employee; system events and corrections are the services' and
+        the administrators'"""
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        now = dt.datetime.now()
+        result = []
+        for values in vlist:
+            if values.get('source') == 'system':
+                raise EventAppendOnlyError(gettext(
+                        'serial_mes.msg_event_system_source'))
+            if values.get('corrects'):
+                raise EventAppendOnlyError(gettext(
+                        'serial_mes.msg_event_corrects'))
+            result.append(dict(values, recorded_at=now,
+                    operator=user.employee.id if user.employee else None))
+        return result
+
+    @classmethod
     def write(cls, *args):
         if not cls._may_correct():
             raise EventAppendOnlyError(gettext(

@@ -10,10 +10,11 @@ from sql.aggregate import Count
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import bulk
@@ -42,6 +43,9 @@ STATUS_EVENT = {
     'expected': ('commissioning', 'expected'),
     }
 REMOVAL_STATUSES = {'scrapped', 'at_customer'}
+# Set by the services only (moves, installations, re-serialization), which
+# write the event and keep the old number; refused to RPC and REST calls
+SERVICE_FIELDS = ['status', 'current_location', 'holder', 'number']
 
 
 def biz_step_for(move, status_to):
@@ -96,6 +100,8 @@ class Lot(metaclass=PoolMeta):
                 Index(t, (t.status, Index.Equality(cardinality='low'))),
                 Index(t, (t.current_location, Index.Range())),
                 })
+        cls.number.states = cls.number.states.copy()
+        cls.number.states['readonly'] = Eval('id', -1) >= 0
         cls._buttons.update({
                 'reserialize': {
                     'invisible': ~Eval('id', -1),
@@ -141,6 +147,28 @@ class Lot(metaclass=PoolMeta):
                 values.setdefault('unit', product.default_uom.id)
                 values.setdefault('unit_quantity', 1)
         return values
+
+    @classmethod
+    def check_modification(cls, mode, lots, values=None, external=False):
+        super().check_modification(
+            mode, lots, values=values, external=external)
+        if not external or not lots:
+            return
+        if mode == 'write':
+            refused = [(lots[0], f) for f in SERVICE_FIELDS if f in values]
+        elif mode == 'create':
+            # a new serial starts expected, nowhere, with nobody
+            start = {'status': cls.default_status(),
+                'current_location': None, 'holder': None}
+            refused = [(lot, f) for lot in lots for f, value in start.items()
+                if getattr(lot, f) != value]
+        else:
+            refused = []
+        if refused:
+            lot, field = refused[0]
+            raise AccessError(gettext(
+                    'serial_mes.msg_serial_service_field',
+                    field=cls._fields[field].string, serial=lot.rec_name))
 
     @classmethod
     def validate_fields(cls, lots, field_names):
@@ -540,7 +568,8 @@ class Lot(metaclass=PoolMeta):
                     'valid_from': lot.create_date.date(),
                     'valid_to': today,
                     }])
-        cls.write([lot], {'number': new_number})
+        with without_check_access():
+            cls.write([lot], {'number': new_number})
         Event.insert_rows(Event.bulk_values([lot.id],
                 Transaction().context.get('company'),
                 source='manual', biz_step='commissioning',
