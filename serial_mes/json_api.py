@@ -50,7 +50,7 @@ INTEGRITY_RETRIES = 3
 # a row lock held by a concurrent request: wait this long in all, in
 # growing pauses, on top of trytond's own quick retries
 LOCK_WAIT = 20  # s
-LOCK_PAUSES = [0.05 * 2 ** i for i in range(7)]  # 0.05 s .. 3.2 s
+LOCK_PAUSE = 0.05, 2  # s: the first pause, doubled up to the second
 
 
 class RequestError(Exception):
@@ -264,16 +264,18 @@ def _waiting_for_locks(func):
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
         started = time.monotonic()
-        for pause in LOCK_PAUSES + [None]:
+        pause, longest = LOCK_PAUSE
+        while True:
             try:
                 return func(request, pool, *args, **kwargs)
             except backend.DatabaseOperationalError as exception:
-                if pause is None or time.monotonic() - started > LOCK_WAIT:
+                if time.monotonic() - started + pause > LOCK_WAIT:
                     logger.info("%s: gave up after %s", request, exception)
                     return error("busy: a concurrent request holds the "
                         "records this one changes (%s); try again"
                         % _first_line(exception), 409)
                 time.sleep(pause)
+                pause = min(2 * pause, longest)
             except HTTPException:
                 raise
             except Exception:
