@@ -310,3 +310,14 @@ def test_serves_its_database_only(client, other_database):
     # the served database still answers
     status, ctype, data = client.request('GET', 'serial_mes/receiving')
     assert status == 200
+
+
+@pytest.mark.parametrize('time', ['9999-12-31T23:59:59-14:00',
+        '0001-01-01T00:00:00+14:00'])
+def test_rfid_dates_out_of_range(client, setup, counts, time):
+    status, ctype, data = client.post('serial_mes_rfid/reads', {
+            'reader': 'dock-1', 'reads': [{
+                    'epc': 'urn:epc:id:sgtin:9506000.014010.1',
+                    'antenna': 1, 'time': time}]},
+        key=setup['keys']['serial_mes_rfid'])
+    _assert_error(status, ctype, data, 400, 'out of range')
