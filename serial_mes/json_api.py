@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # JSON object bodies of the receiving page
 MAX_DEPTH = 64
-MAX_QUERY = 1024  # characters of one query parameter
+MAX_QUERY = 16 * 1024  # characters of one query parameter (1000 ids)
 MAX_ERROR = 1000  # characters of an error message
 MAX_ID = 2 ** 31 - 1  # PostgreSQL's integer
 # a unique key taken by a concurrent transaction: run the request again
@@ -209,7 +209,16 @@ def _check_query(request):
 
 # --- the route decorator -----------------------------------------------------
 
-def _inner(func, body):
+def _read(request, max_size):
+    """The body; trytond stops reading a body sent without Content-Length
+    one byte past the route's limit (see _outer), which tells it was over"""
+    data = request.get_data()
+    if len(data) > max_size:
+        raise RequestError("request body over %d bytes" % max_size, 413)
+    return data
+
+
+def _inner(func, body, max_size):
     """Runs func in the transaction, as the key's user: checks the request,
     turns bad input into JSON errors (rolled back), restarts on a unique
     key taken concurrently"""
@@ -219,11 +228,12 @@ def _inner(func, body):
         try:
             _check_query(request)
             if body == 'object':
-                kwargs['body'] = json_object(request.get_data())
+                kwargs['body'] = json_object(_read(request, max_size))
             elif body == 'json':
-                kwargs['body'] = parse_json_documents(request.get_data())
+                kwargs['body'] = parse_json_documents(
+                    _read(request, max_size))
             elif body == 'raw':
-                kwargs['body'] = request.get_data()
+                kwargs['body'] = _read(request, max_size)
             result = func(request, pool, *args, **kwargs)
         except RequestError as exception:
             transaction.rollback()
@@ -287,7 +297,9 @@ def _waiting_for_locks(func):
 
 
 def _outer(func, max_size):
-    "Above the pool: size first, and every HTTP error as JSON"
+    """Above the pool: size first, and every HTTP error as JSON. trytond
+    reads one byte past the limit, so that _read sees a body sent without
+    Content-Length go over it"""
     @wraps(func)
     def wrapper(request, *args, **kwargs):
         if (request.content_length or 0) > max_size:
@@ -306,7 +318,7 @@ def _outer(func, max_size):
             if exception.code == 413:
                 description = "request body over %d bytes" % max_size
             return error(description or exception.name, exception.code)
-    return set_max_request_size(max_size)(wrapper)
+    return set_max_request_size(max_size + 1)(wrapper)
 
 
 def json_route(path, methods, application, body=None, max_size=MAX_BODY,
@@ -323,7 +335,7 @@ def json_route(path, methods, application, body=None, max_size=MAX_BODY,
     def decorator(func):
         endpoint = _outer(with_pool(_waiting_for_locks(
                     with_transaction(readonly=readonly)(check_key(
-                            _inner(func, body))))), max_size)
+                            _inner(func, body, max_size))))), max_size)
         app.route(path, methods=methods)(endpoint)
         return endpoint
     return decorator

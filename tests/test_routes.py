@@ -126,7 +126,7 @@ def test_nul_in_query_parameters(client, setup, counts):
     shipment = setup['shipments'][0]
     for path, query in [
             ('serial_mes/asn', {'filename': 'asn\x00.csv'}),
-            ('serial_mes/asn', {'filename': 'x' * 5000}),
+            ('serial_mes/asn', {'filename': 'x' * 20000}),
             ('serial_mes_rfid/reads', {'reader': 'dock\x00'}),
             ]:
         status, ctype, data = client.post(path, _csv(['NULQ0001'],
@@ -321,3 +321,24 @@ def test_rfid_dates_out_of_range(client, setup, counts, time):
                     'antenna': 1, 'time': time}]},
         key=setup['keys']['serial_mes_rfid'])
     _assert_error(status, ctype, data, 400, 'out of range')
+
+
+def test_rfid_reads_chunked_over_limit_is_json_413(client, setup, counts):
+    "Without Content-Length the body is read up to the limit, no further"
+    import http.client
+    connection = http.client.HTTPConnection(client.host, client.port,
+        timeout=300)
+    chunks = [b'{"reads": ['] + [b' ' * MB] * 9 + [b']}']
+    try:
+        connection.request('POST', '/%s/serial_mes_rfid/reads' % (
+                client.database), body=iter(chunks), encode_chunked=True,
+            headers={'Content-Type': 'application/json',
+                'Authorization': 'Bearer %s' % (
+                    setup['keys']['serial_mes_rfid'])})
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    response = connection.getresponse()
+    status, ctype, data = (response.status,
+        response.getheader('Content-Type'), response.read())
+    connection.close()
+    _assert_error(status, ctype, data, 413, '8388608 bytes')
