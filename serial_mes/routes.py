@@ -4,19 +4,20 @@
 
 Devices authenticate with a Tryton user-application key (application
 serial_mes_receiving): `Authorization: Bearer <key>`. Every answer is JSON;
-bad input gets HTTP 400 with {"error": "<one line>"} and writes nothing."""
-import json
+bad input gets a 4xx status with {"error": "<one line>"} and writes
+nothing (serial_mes.json_api checks the requests of all routes)."""
 import os
 
 from werkzeug.wrappers import Response
 
 from trytond.cache import Cache
-from trytond.exceptions import UserError
 from trytond.pool import Pool
-from trytond.protocols.wrappers import (
-    HTTPStatus, abort, user_application, with_pool, with_transaction)
+from trytond.protocols.wrappers import HTTPStatus, abort
 from trytond.transaction import Transaction
 from trytond.wsgi import app
+
+from .asn.common import MAX_SIZE as MAX_ASN_SIZE
+from .json_api import RequestError, answer, flag, json_route, record_id
 
 WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'web')
 CONTENT_TYPES = {
@@ -25,11 +26,10 @@ CONTENT_TYPES = {
     '.css': 'text/css; charset=utf-8',
     '.svg': 'image/svg+xml',
     }
-MAX_BODY = 64 * 1024
 MAX_LABELS = 1000
+RECEIVING = 'serial_mes_receiving'
 
 _user_contexts = Cache('serial_mes.route_user_context', duration=60)
-receiving_application = user_application('serial_mes_receiving', json=False)
 
 
 def _static(name):
@@ -52,29 +52,6 @@ def web_asset(request, database_name, name):
     return _static(name)
 
 
-def _json(value, status=200):
-    return Response(json.dumps(value, default=str), status=status,
-        content_type='application/json')
-
-
-def _error(message, status=400):
-    Transaction().rollback()
-    return _json({'error': ' '.join(str(message).split())}, status=status)
-
-
-def _body(request):
-    data = request.get_data()
-    if len(data) > MAX_BODY:
-        raise ValueError("request body over %d bytes" % MAX_BODY)
-    try:
-        body = json.loads(data or b'{}')
-    except ValueError as exception:
-        raise ValueError("malformed JSON: %s" % exception)
-    if not isinstance(body, dict):
-        raise ValueError("expected a JSON object")
-    return body
-
-
 def _user_context():
     """The key user's company, companies and employee: what the services
     need (get_preferences computes much more, at every scan)"""
@@ -94,155 +71,111 @@ def _user_context():
     return context
 
 
-def _service(request, function):
-    "Run function(pool, body) as the key's user, with its company"
-    pool = Pool()
-    try:
-        body = _body(request)
-    except ValueError as exception:
-        return _error(exception)
-    with Transaction().set_context(_user_context()):
-        try:
-            return _json(function(pool, body))
-        except UserError as exception:
-            return _error(exception.message)
-
-
 def _code(body):
     code = body.get('code')
     if not isinstance(code, str) or not code or len(code) > 4096:
-        raise UserError("give the scanned code as a string")
+        raise RequestError("give the scanned code as a string")
     return code
 
 
-def _shipment_or_none(pool, shipment_id):
-    ShipmentIn = pool.get('stock.shipment.in')
-    shipments = ShipmentIn.search([('id', '=', shipment_id)])
-    return shipments[0] if shipments else None
-
-
 def _shipment(pool, shipment_id):
-    shipment = _shipment_or_none(pool, shipment_id)
-    if shipment is None:
-        raise UserError("unknown shipment %s" % shipment_id)
-    return shipment
+    "The shipment of the id in the path (a string: any is answered JSON)"
+    ShipmentIn = pool.get('stock.shipment.in')
+    shipments = ShipmentIn.search([
+            ('id', '=', record_id(shipment_id, 'shipment'))])
+    if not shipments:
+        raise RequestError("unknown shipment %s" % shipment_id, 404)
+    return shipments[0]
 
 
-@app.route('/<database_name>/serial_mes/receiving/open', methods={'POST'})
-@with_pool
-@with_transaction()
-@receiving_application
-def receiving_open(request, pool):
-    def open_(pool, body):
-        ShipmentIn = pool.get('stock.shipment.in')
+def _ids(text):
+    "Record ids separated by commas"
+    try:
+        ids = [record_id(i, 'lot', 400) for i in text.split(',')]
+    except RequestError:
+        raise RequestError("give lots as ids separated by commas")
+    if not ids or len(ids) > MAX_LABELS:
+        raise RequestError("give 1 to %d lots" % MAX_LABELS)
+    return ids
+
+
+def _receiving_route(path, methods={'POST'}, **kwargs):
+    return json_route('/<database_name>/serial_mes/' + path, methods,
+        RECEIVING, **kwargs)
+
+
+@_receiving_route('receiving/open', body='object')
+def receiving_open(request, pool, body):
+    ShipmentIn = pool.get('stock.shipment.in')
+    with Transaction().set_context(_user_context()):
         return ShipmentIn.find_for_receipt(_code(body)).receipt_status()
-    return _service(request, open_)
 
 
-@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/scan',
-    methods={'POST'})
-@with_pool
-@with_transaction()
-@receiving_application
-def receiving_scan(request, pool, shipment_id):
-    def scan(pool, body):
-        ShipmentIn = pool.get('stock.shipment.in')
-        return ShipmentIn.scan_receipt(_shipment(pool, shipment_id),
-            _code(body), accept_extra=bool(body.get('accept_extra')))
-    return _service(request, scan)
+@_receiving_route('receiving/<shipment_id>/scan', body='object')
+def receiving_scan(request, pool, shipment_id, body):
+    ShipmentIn = pool.get('stock.shipment.in')
+    code, accept_extra = _code(body), flag(body, 'accept_extra')
+    with Transaction().set_context(_user_context()):
+        return ShipmentIn.scan_receipt(_shipment(pool, shipment_id), code,
+            accept_extra=accept_extra)
 
 
-@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/finish',
-    methods={'POST'})
-@with_pool
-@with_transaction()
-@receiving_application
-def receiving_finish(request, pool, shipment_id):
-    def finish(pool, body):
-        ShipmentIn = pool.get('stock.shipment.in')
+@_receiving_route('receiving/<shipment_id>/finish', body='object')
+def receiving_finish(request, pool, shipment_id, body):
+    ShipmentIn = pool.get('stock.shipment.in')
+    with Transaction().set_context(_user_context()):
         return ShipmentIn.finish_receipt(_shipment(pool, shipment_id))
-    return _service(request, finish)
 
 
-@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/generate',
-    methods={'POST'})
-@with_pool
-@with_transaction()
-@receiving_application
-def receiving_generate(request, pool, shipment_id):
+@_receiving_route('receiving/<shipment_id>/generate', body='object')
+def receiving_generate(request, pool, shipment_id, body):
     "Number unlabelled parts: {product: code or GTIN, count}"
-    def generate(pool, body):
-        ShipmentIn = pool.get('stock.shipment.in')
+    ShipmentIn = pool.get('stock.shipment.in')
+    Product = pool.get('product.product')
+    count = body.get('count')
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise RequestError("give the count as a whole number")
+    with Transaction().set_context(_user_context()):
         shipment = _shipment(pool, shipment_id)
-        count = body.get('count')
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise UserError("give the count as a whole number")
-        Product = pool.get('product.product')
         lots = ShipmentIn.generate_serials(shipment,
             Product.find_code(body.get('product')), count)
         answer = ShipmentIn(shipment.id).receipt_status()
-        answer['generated'] = [l.number for l in lots]
-        answer['labels'] = '/%s/serial_mes/receiving/%d/labels?lots=%s' % (
-            pool.database_name, shipment_id, ','.join(
-                str(l.id) for l in lots))
-        return answer
-    return _service(request, generate)
+    answer['generated'] = [l.number for l in lots]
+    answer['labels'] = '/%s/serial_mes/receiving/%d/labels?lots=%s' % (
+        pool.database_name, shipment.id, ','.join(str(l.id) for l in lots))
+    return answer
 
 
-@app.route('/<database_name>/serial_mes/receiving/<int:shipment_id>/labels',
-    methods={'GET'})
-@with_pool
-@with_transaction(readonly=True)
-@receiving_application
+@_receiving_route('receiving/<shipment_id>/labels', methods={'GET'})
 def receiving_labels(request, pool, shipment_id):
     "The labels (PDF) of serials of the shipment: ?lots=1,2,3"
     Lot = pool.get('stock.lot')
     Move = pool.get('stock.move')
     Labels = pool.get('serial_mes.lot.labels', type='report')
-    try:
-        ids = [int(i) for i in request.args.get('lots', '').split(',')]
-    except ValueError:
-        return _error("give lots as ids separated by commas")
-    if not ids or len(ids) > MAX_LABELS:
-        return _error("give 1 to %d lots" % MAX_LABELS)
+    ids = _ids(request.args.get('lots', ''))
     with Transaction().set_context(_user_context()):
-        shipment = _shipment_or_none(pool, shipment_id)
-        if shipment is None:
-            return _error("unknown shipment %s" % shipment_id, status=404)
+        shipment = _shipment(pool, shipment_id)
         on_shipment = {m.lot.id for m in Move.search([
                     ('shipment', '=', str(shipment)),
                     ('lot', 'in', ids),
                     ])}
         if set(ids) - on_shipment:
-            return _error("serials %s are not on shipment %s" % (
+            raise RequestError("serials %s are not on shipment %s" % (
                     ', '.join(map(str, sorted(set(ids) - on_shipment))),
-                    shipment.rec_name), status=404)
-        try:
-            pdf = Labels.render(Lot.browse(ids))
-        except UserError as exception:
-            return _error(exception.message)
+                    shipment.rec_name), 404)
+        pdf = Labels.render(Lot.browse(ids))
     return Response(pdf, content_type='application/pdf', headers={
             'Content-Disposition': 'inline; filename="labels-%s.pdf"'
             % shipment.number})
 
 
-@app.route('/<database_name>/serial_mes/asn', methods={'POST'})
-@with_pool
-@with_transaction()
-@receiving_application
-def asn_import(request, pool):
+@_receiving_route('asn', body='raw', max_size=MAX_ASN_SIZE)
+def asn_import(request, pool, body):
     "Partner systems post the ASN file itself (any of the five formats)"
-    from .asn import MAX_SIZE
-    data = request.get_data()
-    if len(data) > MAX_SIZE:
-        return _error("ASN over %d bytes" % MAX_SIZE, status=413)
     ShipmentIn = pool.get('stock.shipment.in')
     with Transaction().set_context(_user_context()):
-        try:
-            shipment, created = ShipmentIn.import_asn(data,
-                request.args.get('filename'))
-        except UserError as exception:
-            return _error(exception.message)
-        answer = shipment.receipt_status()
-        answer['created'] = created
-        return _json(answer, status=201 if created else 200)
+        shipment, created = ShipmentIn.import_asn(body,
+            request.args.get('filename'))
+        status = shipment.receipt_status()
+    status['created'] = created
+    return answer(status, status=201 if created else 200)

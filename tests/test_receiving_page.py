@@ -291,7 +291,7 @@ def test_receiving_routes_refuse_bad_input(page_url, shipment, api_key,
         assert status == 400 and error in answer['error'], (body, answer)
     status, answer = _call(base[:base.rindex('/')] + '/999999/generate',
         api_key, {'product': MB, 'count': 1})
-    assert status == 400 and 'unknown shipment' in answer['error'], answer
+    assert status == 404 and 'unknown shipment' in answer['error'], answer
     # labels of serials of this shipment only
     for query, code, error in [
             ('', 400, 'ids separated'),

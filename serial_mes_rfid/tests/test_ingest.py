@@ -497,7 +497,8 @@ class ReadsRouteTestCase(RouteTestCase):
             before = Pool().get('serial_mes.rfid.batch').search_count([])
         response = self.post(b'{"reads": [')
         self.assertEqual(response.status_code, 400)
-        self.assertIn('Malformed JSON', json.loads(response.data)['error'])
+        self.assertIn('malformed json',
+            json.loads(response.data)['error'].lower())
         response = self.post(batch([(self.epc, 7, at(0))]))
         self.assertEqual(response.status_code, 400)
         self.assertIn('no active antenna on port 7',
