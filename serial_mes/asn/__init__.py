@@ -24,8 +24,10 @@ ignored.
 Rules for every format
 ----------------------
 * Input larger than MAX_SIZE (50 MiB) is refused before any parsing; empty
-  input is refused.
-* Text must be UTF-8 (EDIFACT: the UNB character set, see `desadv`).
+  input is refused.  Readers of files read at most MAX_SIZE + 1 bytes
+  (a pipe or /dev/zero has no size to look at first).
+* Text must be UTF-8 (EDIFACT: the UNB character set, see `desadv`); a NUL
+  byte is refused in every format (no database stores it in text).
 * XML: any DOCTYPE/ENTITY declaration is refused; lxml runs with entity
   resolution, DTD loading and network access off and without huge-tree
   mode.
@@ -90,6 +92,10 @@ def _check_size(data) -> bytes:
     data = bytes(data)
     if not data.removeprefix(_BOM).strip(_WHITESPACE):
         raise AsnError("the file is empty")
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise AsnError(
+            f"the file holds a NUL byte at offset {nul}: an ASN is text")
     return data
 
 
