@@ -92,10 +92,6 @@ def _check_size(data) -> bytes:
     data = bytes(data)
     if not data.removeprefix(_BOM).strip(_WHITESPACE):
         raise AsnError("the file is empty")
-    nul = data.find(b"\0")
-    if nul != -1:
-        raise AsnError(
-            f"the file holds a NUL byte at offset {nul}: an ASN is text")
     return data
 
 
@@ -157,5 +153,9 @@ def parse(data: bytes, format: str | None = None) -> AdvanceShipNotice:
         raise AsnError(
             f"unknown ASN format {format!r}; expected one of "
             f"{', '.join(FORMATS)}")
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise AsnError(
+            f"the file holds a NUL byte at offset {nul}: an ASN is text")
     start = len(data) - len(_start(data))
     return parser(data[start:])
