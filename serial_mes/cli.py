@@ -40,7 +40,10 @@ def _check_arguments(argv):
         try:
             argument.encode('utf-8')
         except UnicodeEncodeError:
-            shown = repr(argument.encode('utf-8', 'surrogateescape'))[1:]
+            try:    # as the bytes the shell passed
+                shown = repr(argument.encode('utf-8', 'surrogateescape'))[1:]
+            except UnicodeEncodeError:      # main() given other surrogates
+                shown = ascii(argument)
             raise CommandError("argument %d (%s) is not valid UTF-8"
                 % (position, shown[:60]))
         if '\0' in argument:
@@ -101,6 +104,13 @@ def output_file(value):
     if not os.access(folder, os.W_OK) or (
             os.path.exists(path) and not os.access(path, os.W_OK)):
         raise argparse.ArgumentTypeError("%s cannot be written" % value)
+    return value
+
+
+def output_folder(value):
+    "argparse type: a folder to write into (made when missing)"
+    if os.path.exists(value) and not os.path.isdir(value):
+        raise argparse.ArgumentTypeError("%s is not a folder" % value)
     return value
 
 
@@ -435,7 +445,7 @@ def build_parser():
 
     demo = commands.add_parser('demo', help="build and run the demo")
     database_arguments(demo, default_name='demo')
-    demo.add_argument('--out', metavar='DIR',
+    demo.add_argument('--out', metavar='DIR', type=output_folder,
         help="also write demo-summary.json into DIR")
     demo.add_argument('--admin-password', default='admin')
     demo.set_defaults(func=cmd_demo)
@@ -538,10 +548,20 @@ def main(argv=None):
             _configure_database(args)
         args.func(args)
     except CommandError as exception:
-        message = ' '.join(str(exception).split())
-        sys.stderr.write('serial-mes: error: %s\n' % message)
+        sys.stderr.write('serial-mes: error: %s\n' % one_line(exception))
         return EXIT_BAD_INPUT
     return 0
+
+
+def one_line(message, limit=2000):
+    """message on one line of printable text: the input it names may hold
+    anything (terminal escape codes, lone surrogates, megabytes)"""
+    text = ''.join(c if c.isprintable() else c.encode(
+            'unicode_escape', 'backslashreplace').decode('ascii')
+        for c in ' '.join(str(message).split()))
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 
 
 if __name__ == '__main__':
