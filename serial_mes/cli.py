@@ -256,6 +256,7 @@ def cmd_demo(args):
 
 def cmd_serve(args):
     from . import server
+    require_database(args)
     server.serve(args.database, host=args.host, port=args.port)
 
 
