@@ -8,27 +8,159 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 
 from . import gs1
 
 EXIT_BAD_INPUT = 2
+# serials created by one call of serial create (--count or --range)
+MAX_SERIALS = 100000
+_DATABASE_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_-]{0,62}')
 
 
 class CommandError(Exception):
     "Bad input: printed as one line on stderr, exit status 2"
 
 
-def _database_arguments(parser, default_name='serial_mes'):
+class ArgumentParser(argparse.ArgumentParser):
+    "argparse whose usage errors are CommandErrors (one line, exit 2)"
+
+    def error(self, message):
+        command = self.prog.split(' ', 1)[1:]
+        raise CommandError(': '.join(command + [message]))
+
+
+def _check_arguments(argv):
+    """Every argument is text: the shell hands bytes over, and one that is
+    not UTF-8 reaches Python as lone surrogates, which no database or
+    output stream accepts; nor does PostgreSQL take a NUL (main() may be
+    called with any strings)"""
+    for position, argument in enumerate(argv, 1):
+        try:
+            argument.encode('utf-8')
+        except UnicodeEncodeError:
+            try:    # as the bytes the shell passed
+                shown = repr(argument.encode('utf-8', 'surrogateescape'))[1:]
+            except UnicodeEncodeError:      # main() given other surrogates
+                shown = ascii(argument)
+            raise CommandError("argument %d (%s) is not valid UTF-8"
+                % (position, shown[:60]))
+        if '\0' in argument:
+            raise CommandError("argument %d holds a NUL character"
+                % position)
+
+
+def integer(minimum, maximum):
+    "argparse type: an integer from minimum to maximum"
+    def parse(value):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ('+', '-') else text
+        if not (digits.isascii() and digits.isdigit()):
+            raise argparse.ArgumentTypeError(
+                "expected an integer, got %r" % value)
+        # a long number is out of range: no need to build it
+        if len(digits) > 18 or not minimum <= int(text) <= maximum:
+            raise argparse.ArgumentTypeError("expected %d to %d, got %s"
+                % (minimum, maximum, text if len(text) <= 30
+                    else text[:27] + '...'))
+        return int(text)
+    parse.__name__ = 'integer'
+    return parse
+
+
+def number(minimum, maximum):
+    "argparse type: a finite number from minimum to maximum"
+    def parse(value):
+        try:
+            result = float(value)
+        except ValueError:
+            result = None
+        if result is None or not minimum <= result <= maximum:
+            raise argparse.ArgumentTypeError("expected a number from %g to "
+                "%g, got %r" % (minimum, maximum, value))
+        return result
+    parse.__name__ = 'number'
+    return parse
+
+
+def database_name(value):
+    "argparse type: a database name (also an SQLite file name)"
+    if not _DATABASE_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError("expected a database name of 1 to "
+            "63 letters, digits, _ and -, got %r" % value)
+    return value
+
+
+def output_file(value):
+    """argparse type: a file that can be written; checked before any work
+    so that the work is not lost for a wrong path"""
+    path = os.path.abspath(value)
+    folder = os.path.dirname(path)
+    if os.path.isdir(path):
+        raise argparse.ArgumentTypeError("%s is a folder" % value)
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError("folder %s does not exist" % folder)
+    if not os.access(folder, os.W_OK) or (
+            os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError("%s cannot be written" % value)
+    return value
+
+
+def output_folder(value):
+    "argparse type: a folder to write into (made when missing)"
+    if os.path.exists(value) and not os.path.isdir(value):
+        raise argparse.ArgumentTypeError("%s is not a folder" % value)
+    return value
+
+
+def read_file(path, limit):
+    """The bytes of the file at path, refused beyond limit bytes (read
+    that far only: /dev/zero or a pipe has no size to look at first)"""
+    try:
+        with open(path, 'rb') as file:
+            data = file.read(limit + 1)
+    except OSError as exception:
+        raise CommandError("%s: %s" % (path, exception.strerror))
+    if len(data) > limit:
+        raise CommandError("%s: larger than the limit of %d MB"
+            % (path, limit // (1024 * 1024)))
+    return data
+
+
+def database_arguments(parser, default_name='serial_mes'):
     parser.add_argument('--database-uri', metavar='URI',
         help="sqlite:// (default, files under ./var/db) or postgresql:///; "
         "default $TRYTOND_DATABASE_URI")
     parser.add_argument('--database', '-d', metavar='NAME',
+        type=database_name,
         default=os.environ.get('SERIAL_MES_DATABASE', default_name),
         help="database name (default %(default)s)")
 
 
-def _print_json(value):
+def _configure_database(args):
+    """Point trytond at the database of the command, before anything
+    imports trytond's backend (which reads the URI once, at import)"""
+    from . import database
+    try:
+        args.database_uri = database.configure(args.database_uri)
+    except database.DatabaseUriError as exception:
+        raise CommandError(str(exception))
+
+
+def require_database(args):
+    "CommandError unless the database of the command exists"
+    from . import database
+    try:
+        found = database.exists(args.database)
+    except database.DatabaseUnreachable as exception:
+        raise CommandError(str(exception))
+    if not found:
+        raise CommandError("database %r does not exist (run 'serial-mes "
+            "demo' or give --database)" % args.database)
+
+
+def print_json(value):
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write('\n')
 
@@ -40,7 +172,7 @@ def cmd_barcode_parse(args):
         raise CommandError(str(exception))
     result = barcode.as_dict()
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         for key, value in result.items():
             if value not in (None, {}, ''):
@@ -50,7 +182,7 @@ def cmd_barcode_parse(args):
 def cmd_demo(args):
     from . import database
     from .demo import Demo, load_data, setup_company
-    uri = database.configure(args.database_uri)
+    uri = args.database_uri
     name = args.database
     print("Serial MES demo: database %r on %s" % (name, uri.split('//')[0]))
     database.drop(name)
@@ -123,8 +255,8 @@ def cmd_demo(args):
 
 
 def cmd_serve(args):
-    from . import database, server
-    database.configure(args.database_uri)
+    from . import server
+    require_database(args)
     server.serve(args.database, host=args.host, port=args.port)
 
 
@@ -132,16 +264,13 @@ def _product(pool, code):
     return pool.get('product.product').find_code(code)
 
 
-def _with_service(args, function):
+def with_service(args, function):
     """Run function(pool) in a session; user errors become CommandError
     and roll the transaction back"""
     from trytond.exceptions import UserError
 
     from . import database
-    database.configure(args.database_uri)
-    if not database.exists(args.database):
-        raise CommandError("database %r does not exist (run 'serial-mes "
-            "demo' or give --database)" % args.database)
+    require_database(args)
     try:
         return database.run(args.database, function)
     except UserError as exception:
@@ -162,9 +291,9 @@ def cmd_serial_create(args):
         return [l.number for l in lots]
     if not (args.number or args.count or args.range):
         raise CommandError("give --count N, --range FROM TO or numbers")
-    numbers = _with_service(args, create)
+    numbers = with_service(args, create)
     if args.json:
-        _print_json({'product': args.product, 'created': numbers})
+        print_json({'product': args.product, 'created': numbers})
     else:
         print('\n'.join(numbers))
 
@@ -175,9 +304,9 @@ def cmd_serial_show(args):
         product = _product(pool, args.product) if args.product else None
         return Lot.find_serial(args.serial, product=product).as_json(
             events=args.events)
-    result = _with_service(args, show)
+    result = with_service(args, show)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         for key, value in result.items():
             print('%s: %s' % (key, value))
@@ -191,7 +320,10 @@ def _datetime(value):
         raise CommandError("%r is not an ISO date-time "
             "(YYYY-MM-DD[THH:MM[:SS]])" % value)
     if moment.tzinfo:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise CommandError("%r is out of range in UTC" % value)
     return moment
 
 
@@ -210,9 +342,9 @@ def cmd_trace(args):
         Lot = pool.get('stock.lot')
         lot = Lot.resolve_scan(args.serial)
         return lot.where_used(at=at) if args.up else lot.as_built(at=at)
-    result = _with_service(args, trace)
+    result = with_service(args, trace)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         key = 'parents' if args.up else 'children'
 
@@ -252,40 +384,32 @@ def cmd_recall(args):
             lot_ids.update(Installation.lots_received(suppliers[0],
                     received_from, received_to))
         return Installation.recall(sorted(lot_ids))
-    units = _with_service(args, recall)
+    units = with_service(args, recall)
     if args.csv:
         with open(args.csv, 'w', encoding='utf-8', newline='') as file:
             file.write(recall_csv(units))
     if args.json:
-        _print_json({'count': len(units), 'units': units})
+        print_json({'count': len(units), 'units': units})
     else:
         for unit in units:
             print('%(serial)s  %(product)s  %(status)s  %(location)s  '
                 '%(holder)s  %(delivered)s' % unit)
 
 
-def _read_file(path):
+def _read_asn(path):
     from .asn import MAX_SIZE
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_SIZE:
-            raise CommandError("%s: %d bytes, over the %d-byte limit"
-                % (path, size, MAX_SIZE))
-        with open(path, 'rb') as file:
-            return file.read()
-    except OSError as exception:
-        raise CommandError("%s: %s" % (path, exception.strerror))
+    return read_file(path, MAX_SIZE)
 
 
 def cmd_asn_parse(args):
     from .asn import AsnError, parse
     try:
-        asn = parse(_read_file(args.file))
+        asn = parse(_read_asn(args.file))
     except AsnError as exception:
         raise CommandError(str(exception))
     result = asn.as_dict()
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         print("%s %s from %s: %d lines, %d serials" % (result['format'],
                 result['number'], result['supplier']['name']
@@ -294,7 +418,7 @@ def cmd_asn_parse(args):
 
 
 def cmd_asn_import(args):
-    data = _read_file(args.file)
+    data = _read_asn(args.file)
 
     def import_(pool):
         ShipmentIn = pool.get('stock.shipment.in')
@@ -303,9 +427,9 @@ def cmd_asn_import(args):
         answer = shipment.receipt_status()
         answer['created'] = created
         return answer
-    result = _with_service(args, import_)
+    result = with_service(args, import_)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         shipment = result['shipment']
         print("%s shipment %s for ASN %s from %s" % (
@@ -316,21 +440,21 @@ def cmd_asn_import(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog='serial-mes',
+    parser = ArgumentParser(prog='serial-mes',
         description="Serial-number track and trace on Tryton.")
     commands = parser.add_subparsers(dest='command', required=True)
 
     demo = commands.add_parser('demo', help="build and run the demo")
-    _database_arguments(demo, default_name='demo')
-    demo.add_argument('--out', metavar='DIR',
+    database_arguments(demo, default_name='demo')
+    demo.add_argument('--out', metavar='DIR', type=output_folder,
         help="also write demo-summary.json into DIR")
     demo.add_argument('--admin-password', default='admin')
     demo.set_defaults(func=cmd_demo)
 
     serve = commands.add_parser('serve',
         help="serve the web client and the shop-floor pages")
-    _database_arguments(serve, default_name='demo')
-    serve.add_argument('--port', type=int, default=8000)
+    database_arguments(serve, default_name='demo')
+    serve.add_argument('--port', type=integer(1, 65535), default=8000)
     serve.add_argument('--host', default='127.0.0.1')
     serve.set_defaults(func=cmd_serve)
 
@@ -338,26 +462,27 @@ def build_parser():
     serial_commands = serial.add_subparsers(dest='serial_command',
         required=True)
     create = serial_commands.add_parser('create', help="create serials")
-    _database_arguments(create, default_name='demo')
+    database_arguments(create, default_name='demo')
     create.add_argument('product', help="product code or GTIN")
     create.add_argument('number', nargs='*',
         help="numbers typed or scanned (default: from the sequence)")
-    create.add_argument('--count', type=int)
+    create.add_argument('--count', type=integer(1, MAX_SERIALS),
+        help="serials from the sequence (at most %d)" % MAX_SERIALS)
     create.add_argument('--range', nargs=2, metavar=('FROM', 'TO'))
     create.add_argument('--json', action='store_true')
     create.set_defaults(func=cmd_serial_create)
     show = serial_commands.add_parser('show',
         help="status, location, aliases and last events of a serial")
-    _database_arguments(show, default_name='demo')
+    database_arguments(show, default_name='demo')
     show.add_argument('serial', help="serial number or any alias")
     show.add_argument('--product', help="product code or GTIN")
-    show.add_argument('--events', type=int, default=10)
+    show.add_argument('--events', type=integer(0, 100000), default=10)
     show.add_argument('--json', action='store_true')
     show.set_defaults(func=cmd_serial_show)
 
     trace = commands.add_parser('trace',
         help="as-built tree of a unit, or where a part is used (--up)")
-    _database_arguments(trace, default_name='demo')
+    database_arguments(trace, default_name='demo')
     trace.add_argument('serial', help="serial number, alias or GS1 scan")
     trace.add_argument('--up', action='store_true',
         help="where-used: every unit above the part")
@@ -368,12 +493,12 @@ def build_parser():
 
     recall = commands.add_parser('recall',
         help="finished units that contain given lots or serials")
-    _database_arguments(recall, default_name='demo')
+    database_arguments(recall, default_name='demo')
     recall.add_argument('--lot', action='append', metavar='LOT')
     recall.add_argument('--supplier', help="supplier code or name")
     recall.add_argument('--received-from', metavar='DATE')
     recall.add_argument('--received-to', metavar='DATE')
-    recall.add_argument('--csv', metavar='FILE')
+    recall.add_argument('--csv', metavar='FILE', type=output_file)
     recall.add_argument('--json', action='store_true')
     recall.set_defaults(func=cmd_recall)
 
@@ -386,7 +511,7 @@ def build_parser():
     asn_parse.set_defaults(func=cmd_asn_parse)
     asn_import = asn_commands.add_parser('import',
         help="import an ASN into a supplier shipment")
-    _database_arguments(asn_import, default_name='demo')
+    database_arguments(asn_import, default_name='demo')
     asn_import.add_argument('file')
     asn_import.add_argument('--json', action='store_true')
     asn_import.set_defaults(func=cmd_asn_import)
@@ -402,7 +527,8 @@ def build_parser():
     parse.add_argument('--json', action='store_true')
     parse.set_defaults(func=cmd_barcode_parse)
 
-    # Commands of the other modules (epc, rfid, passport ...)
+    # Commands of the other modules (epc, rfid, passport ...): they take
+    # the helpers above from this module
     for name in ['serial_mes_rfid', 'serial_mes_passport']:
         try:
             module = importlib.import_module(name + '.cli')
@@ -410,22 +536,37 @@ def build_parser():
             if exception.name != name + '.cli':
                 raise
             continue
-        module.add_commands(commands, CommandError, _database_arguments,
-            _with_service, _print_json)
+        module.add_commands(commands)
     return parser
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        _check_arguments(argv)
+        args = build_parser().parse_args(argv)
+        if hasattr(args, 'database_uri'):
+            _configure_database(args)
         args.func(args)
     except CommandError as exception:
-        message = ' '.join(str(exception).split())
-        sys.stderr.write('serial-mes: error: %s\n' % message)
+        sys.stderr.write('serial-mes: error: %s\n' % one_line(exception))
         return EXIT_BAD_INPUT
     return 0
 
 
+def one_line(message, limit=2000):
+    """message on one line of printable text: the input it names may hold
+    anything (terminal escape codes, lone surrogates, megabytes)"""
+    text = ''.join(c if c.isprintable() else c.encode(
+            'unicode_escape', 'backslashreplace').decode('ascii')
+        for c in ' '.join(str(message).split()))
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+
+
 if __name__ == '__main__':
+    # python -m runs this file as __main__: hand over to serial_mes.cli,
+    # the module the other modules' commands import (one CommandError)
+    from serial_mes.cli import main
     sys.exit(main())

@@ -3,13 +3,24 @@
 """Database selection, creation and sessions for the command line."""
 import argparse
 import os
+import sys
 import tempfile
+import urllib.parse
 from contextlib import contextmanager
 
 # purchase: the ASNs of the demo deliver purchase orders
 MODULES = [
     'serial_mes', 'serial_mes_rfid', 'serial_mes_passport', 'purchase']
 DEFAULT_NAME = 'serial_mes'
+SCHEMES = ('sqlite', 'postgresql')
+
+
+class DatabaseUriError(ValueError):
+    "A database URI the command line cannot use"
+
+
+class DatabaseUnreachable(RuntimeError):
+    "The database server does not answer"
 
 
 def var_dir():
@@ -18,9 +29,25 @@ def var_dir():
 
 def configure(uri=None, path=None):
     """Point trytond at uri (default: $TRYTOND_DATABASE_URI or SQLite under
-    ./var/db) and return the effective URI."""
+    ./var/db) and return the effective URI.
+
+    Call it before anything imports trytond.backend: the backend is chosen
+    once, when that module is imported."""
     from trytond.config import config
+    given = 'given' if uri else 'in TRYTOND_DATABASE_URI'
     uri = uri or os.environ.get('TRYTOND_DATABASE_URI') or 'sqlite://'
+    try:
+        scheme = urllib.parse.urlsplit(uri).scheme
+    except ValueError:
+        scheme = None
+    if scheme not in SCHEMES:
+        # the scheme only: the rest of a URI may hold a password
+        raise DatabaseUriError("the database URI %s has the scheme %r: "
+            "expected sqlite:// or postgresql://" % (given, scheme or ''))
+    backend = sys.modules.get('trytond.backend')
+    if backend is not None and backend.name != scheme:
+        raise RuntimeError("trytond.backend was imported for %s before "
+            "the database was configured for %s" % (backend.name, scheme))
     path = os.path.abspath(path or os.environ.get('TRYTOND_DATABASE__PATH')
         or os.path.join(var_dir(), 'db'))
     os.makedirs(path, exist_ok=True)
@@ -31,15 +58,22 @@ def configure(uri=None, path=None):
 
 
 def exists(name):
+    """Whether database name exists; DatabaseUnreachable when the server
+    cannot be reached"""
+    from trytond import backend
     from trytond.transaction import Transaction
     if not _is_postgresql():
         return os.path.exists(_sqlite_path(name))
-    with Transaction().start(
-            None, 0, close=True, autocommit=True) as transaction:
-        cursor = transaction.connection.cursor()
-        cursor.execute('SELECT 1 FROM pg_database WHERE datname = %s',
-            (name,))
-        return bool(cursor.fetchone())
+    try:
+        with Transaction().start(
+                None, 0, close=True, autocommit=True) as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute('SELECT 1 FROM pg_database WHERE datname = %s',
+                (name,))
+            return bool(cursor.fetchone())
+    except backend.DatabaseOperationalError as exception:
+        raise DatabaseUnreachable("cannot connect to the PostgreSQL server: "
+            "%s" % str(exception).strip().splitlines()[0])
 
 
 def _is_postgresql():

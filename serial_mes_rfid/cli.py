@@ -18,13 +18,18 @@ import json
 import os
 import sys
 
+from serial_mes.cli import (
+    CommandError, database_arguments, integer, number, print_json, read_file,
+    require_database, with_service)
+
 from . import epc as epc_module
 
 EPC_SCHEMES = ['sgtin-96', 'sgtin-198']
+# a file of batches (JSON or JSON lines) for ingest and publish
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
-def add_commands(commands, CommandError, database_arguments, with_service,
-        print_json):
+def add_commands(commands):
     def output(args, result, text):
         if args.json:
             print_json(result)
@@ -41,20 +46,11 @@ def add_commands(commands, CommandError, database_arguments, with_service,
         output(args, result, lambda r: '\n'.join('%s: %s' % item
                 for item in r.items()))
 
-    def integer(value, name):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise CommandError("Expected %s as an integer, got %r"
-                % (name, value))
-
     def cmd_epc_encode(args):
-        length = integer(args.company_prefix_length, '--company-prefix-length')
-        filter_ = integer(args.filter, '--filter')
         try:
             result = epc_module.encode_sgtin(args.gtin, args.serial,
-                company_prefix_length=length, scheme=args.scheme,
-                filter=filter_).as_dict()
+                company_prefix_length=args.company_prefix_length,
+                scheme=args.scheme, filter=args.filter).as_dict()
         except epc_module.EpcError as exception:
             raise CommandError(str(exception))
         output(args, result, lambda r: '%s\n%s' % (r['hex'], r['tag_uri']))
@@ -70,11 +66,13 @@ def add_commands(commands, CommandError, database_arguments, with_service,
         help="the SGTIN EPC of a GTIN and serial")
     encode.add_argument('--gtin', required=True)
     encode.add_argument('--serial', required=True)
+    # the EPC module checks the ranges and names what is wrong
     encode.add_argument('--company-prefix-length', default='7',
-        metavar='N', help="6 to 12 (default 7)")
+        type=integer(-99, 99), metavar='N', help="6 to 12 (default 7)")
     encode.add_argument('--scheme', choices=EPC_SCHEMES,
         help="default: sgtin-96 when the serial fits it, else sgtin-198")
     encode.add_argument('--filter', default='1', metavar='F',
+        type=integer(-99, 99),
         help="filter value 0-7 (default 1, point-of-sale item)")
     encode.add_argument('--json', action='store_true')
     encode.set_defaults(func=cmd_epc_encode)
@@ -82,12 +80,8 @@ def add_commands(commands, CommandError, database_arguments, with_service,
     # --- rfid ----------------------------------------------------------
 
     def cmd_bridge(args):
-        from serial_mes import database
-
         from .bridge import Bridge, install_signal_handlers
-        database.configure(args.database_uri)
-        if not database.exists(args.database):
-            raise CommandError("database %r does not exist" % args.database)
+        require_database(args)
         bridge = Bridge(args.database, host=args.host, port=args.port,
             topics=args.topic, client_id=args.client_id, login=args.login,
             max_messages=args.max_messages, max_wait=args.max_wait,
@@ -105,13 +99,12 @@ def add_commands(commands, CommandError, database_arguments, with_service,
 
     def read_batches(path):
         "A JSON file (one batch) or JSON lines (one batch a line)"
-        try:
-            with open(path, 'rb') as file:
-                data = file.read()
-        except OSError as exception:
-            raise CommandError("%s: %s" % (path, exception.strerror))
+        data = read_file(path, MAX_FILE_BYTES)
         try:
             json.loads(data)
+            return [data]
+        except RecursionError:
+            # one batch, nested too deeply: reads.parse says so
             return [data]
         except ValueError:
             lines = [line for line in data.splitlines() if line.strip()]
@@ -162,12 +155,8 @@ def add_commands(commands, CommandError, database_arguments, with_service,
                 for e in es))
 
     def cmd_replay(args):
-        from serial_mes import database
-
         from .demo import replay_trace
-        database.configure(args.database_uri)
-        if not database.exists(args.database):
-            raise CommandError("database %r does not exist" % args.database)
+        require_database(args)
         summary = replay_trace(args.database,
             log=(lambda text: None) if args.json else print)
         if args.json:
@@ -189,15 +178,17 @@ def add_commands(commands, CommandError, database_arguments, with_service,
         help="the Tryton user the reads are ingested as")
     bridge.add_argument('--username', help="broker user (password: "
         "$SERIAL_MES_MQTT_PASSWORD)")
-    bridge.add_argument('--max-messages', type=int, default=50,
+    bridge.add_argument('--max-messages', type=integer(1, 100000),
+        default=50,
         help="messages ingested per transaction (default 50)")
-    bridge.add_argument('--max-wait', type=float, default=0.05,
+    bridge.add_argument('--max-wait', type=number(0, 60), default=0.05,
         help="seconds to gather messages for a transaction (0.05)")
-    bridge.add_argument('--max-backoff', type=int, default=30,
+    bridge.add_argument('--max-backoff', type=integer(1, 86400),
+        default=30,
         help="longest wait between reconnections, seconds (30)")
-    bridge.add_argument('--idle-timeout', type=float,
+    bridge.add_argument('--idle-timeout', type=number(0, 1e9),
         help="stop after this many seconds without a message")
-    bridge.add_argument('--stats-every', type=float,
+    bridge.add_argument('--stats-every', type=number(0.001, 1e9),
         help="log the counters every so many seconds")
     bridge.add_argument('--json', action='store_true')
     bridge.set_defaults(func=cmd_bridge)
@@ -217,7 +208,7 @@ def add_commands(commands, CommandError, database_arguments, with_service,
     publish.add_argument('file')
     publish.add_argument('--topic-prefix', default='serial-mes/rfid',
         help="published to PREFIX/<reader>/reads (default serial-mes/rfid)")
-    publish.add_argument('--rate', type=float,
+    publish.add_argument('--rate', type=number(0.001, 1e6),
         help="messages per second (default: as fast as acknowledged)")
     publish.add_argument('--json', action='store_true')
     publish.set_defaults(func=cmd_publish)
@@ -233,7 +224,7 @@ def add_commands(commands, CommandError, database_arguments, with_service,
         help="EPCs read that match no serial, are not serials or do not "
         "decode, with their read counts")
     database_arguments(review, default_name='demo')
-    review.add_argument('--limit', type=int, default=100)
+    review.add_argument('--limit', type=integer(1, 100000), default=100)
     review.add_argument('--json', action='store_true')
     review.set_defaults(func=cmd_review)
 
@@ -241,8 +232,8 @@ def add_commands(commands, CommandError, database_arguments, with_service,
 def mqtt_arguments(parser):
     parser.add_argument('--host', default=os.environ.get(
             'SERIAL_MES_MQTT_HOST', '127.0.0.1'))
-    parser.add_argument('--port', type=int, default=int(os.environ.get(
-                'SERIAL_MES_MQTT_PORT', 1883)))
+    parser.add_argument('--port', type=integer(1, 65535),
+        default=os.environ.get('SERIAL_MES_MQTT_PORT', '1883'))
 
 
 if __name__ == '__main__':      # pragma: no cover

@@ -34,10 +34,12 @@ Shapes accepted (data: bytes, str or the already decoded JSON value)
    ``?reader=`` parameter.
 
 Rules: ``time`` is ISO 8601 (a time without offset is UTC) or a Unix epoch
-number (seconds; milliseconds above 1e11, microseconds above 1e14); the
-antenna is a port number from 1; an EPC is hex (``0x`` and case ignored).
-An EPC that is not hex is kept as sent and ends in the review list as
-undecodable, not as an error.  Without a batch id in the payload or from
+number (seconds; milliseconds above 1e11, microseconds above 1e14), from
+1970 to 2099 in UTC; the antenna is a port number from 1; an EPC is hex
+(``0x`` and case ignored).  An EPC that is not hex is kept as sent and ends
+in the review list as undecodable, not as an error, unless it holds
+characters that are not printable (NUL, control characters, lone
+surrogates): those refuse the batch, as does JSON nested too deeply.  Without a batch id in the payload or from
 the caller, the id is ``sha256:`` + the digest of the reader given apart
 (topic, request) and the payload, so a redelivered message is recognised.
 """
@@ -61,6 +63,8 @@ MAX_ID_LENGTH = 200
 _HEX = re.compile(r"[0-9A-F]+")
 _EPOCH_MAX = 4102444800         # 2100-01-01
 _UTC = dt.timezone.utc
+_TIME_MIN = dt.datetime(1970, 1, 1)
+_TIME_MAX = dt.datetime(2100, 1, 1)
 
 
 class ReadsError(ValueError):
@@ -130,8 +134,14 @@ def parse(data, reader=None, batch_id=None) -> Batch:
         batch.batch_id = _identifier(batch_id, "batch")
     if batch.batch_id is None:
         if raw is None:
-            raw = json.dumps(value, sort_keys=True,
-                separators=(",", ":")).encode("utf-8")
+            try:
+                raw = json.dumps(value, sort_keys=True,
+                    separators=(",", ":")).encode("utf-8")
+            except RecursionError:
+                raise ReadsError(_TOO_DEEP)
+            except UnicodeEncodeError:
+                raise ReadsError("Expected text of Unicode characters, got "
+                    "a lone surrogate")
         # the reader given apart (topic, request) is part of the batch
         digest = hashlib.sha256((reader or "").encode("utf-8") + b"\0")
         digest.update(raw)
@@ -139,9 +149,14 @@ def parse(data, reader=None, batch_id=None) -> Batch:
     return batch
 
 
+_TOO_DEEP = "Malformed JSON: nested too deeply"
+
+
 def _loads(text):
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ReadsError(_TOO_DEEP)
     except ValueError as exception:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1:      # JSON lines (Impinj HTTP stream)
@@ -152,6 +167,8 @@ def _loads(text):
                     line = line[5:]
                 try:
                     values.append(json.loads(line))
+                except RecursionError:
+                    raise ReadsError(f"Line {number}: {_TOO_DEEP}")
                 except ValueError as line_exception:
                     raise ReadsError(f"Malformed JSON on line {number}: "
                         f"{line_exception}")
@@ -306,12 +323,16 @@ def _epc(value, where):
         raise ReadsError(f"{where}: expected an epc of at most "
             f"{MAX_EPC_LENGTH} hex digits, got {len(text)} characters")
     if not _HEX.fullmatch(text):
+        if not text.isprintable():
+            raise ReadsError(f"{where}: expected an epc of printable "
+                f"characters, got {_show(value)}")
         return value.strip()
     return text
 
 
 def _antenna(value, where):
-    if isinstance(value, str) and value.strip().isdigit():
+    if (isinstance(value, str) and value.strip().isascii()
+            and value.strip().isdigit() and len(value.strip()) <= 5):
         value = int(value)
     if (not isinstance(value, int) or isinstance(value, bool)
             or not 1 <= value <= 65535):
@@ -341,16 +362,25 @@ def _time(value, where):
             raise ReadsError(f"{where}: expected an ISO 8601 time, got "
                 f"{_show(value)}")
         delta = moment.utcoffset()
+        try:
+            time = (moment - delta).replace(tzinfo=None) if delta else (
+                moment.replace(tzinfo=None))
+        except OverflowError:
+            time = None
+        if time is None or not _TIME_MIN <= time < _TIME_MAX:
+            raise ReadsError(f"{where}: time out of range (1970 to 2099 "
+                f"in UTC): {_show(value)}")
         if delta is None:
-            return moment, "+00:00"
-        time = (moment - delta).replace(tzinfo=None)
+            return time, "+00:00"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value
-        if seconds > 1e14:
+        if not -_EPOCH_MAX * 1e6 < seconds < _EPOCH_MAX * 1e6:
+            seconds = None      # also too large for a float
+        elif seconds > 1e14:
             seconds = seconds / 1e6
         elif seconds > 1e11:
             seconds = seconds / 1e3
-        if not 0 <= seconds < _EPOCH_MAX:
+        if seconds is None or not 0 <= seconds < _EPOCH_MAX:
             raise ReadsError(f"{where}: epoch time out of range: "
                 f"{_show(value)}")
         return (dt.datetime.fromtimestamp(seconds, _UTC).replace(

@@ -24,8 +24,10 @@ ignored.
 Rules for every format
 ----------------------
 * Input larger than MAX_SIZE (50 MiB) is refused before any parsing; empty
-  input is refused.
-* Text must be UTF-8 (EDIFACT: the UNB character set, see `desadv`).
+  input is refused.  Readers of files read at most MAX_SIZE + 1 bytes
+  (a pipe or /dev/zero has no size to look at first).
+* Text must be UTF-8 (EDIFACT: the UNB character set, see `desadv`); a NUL
+  byte is refused in every format (no database stores it in text).
 * XML: any DOCTYPE/ENTITY declaration is refused; lxml runs with entity
   resolution, DTD loading and network access off and without huge-tree
   mode.
@@ -159,5 +161,9 @@ def parse(data: bytes, format: str | None = None) -> AdvanceShipNotice:
         raise AsnError(
             f"unknown ASN format {format!r}; expected one of "
             f"{', '.join(FORMATS)}")
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise AsnError(
+            f"the file holds a NUL byte at offset {nul}: an ASN is text")
     start = len(data) - len(_start(data))
     return parser(data[start:])
