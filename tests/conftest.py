@@ -33,7 +33,7 @@ class Cli:
         self.env = env
         self.database = database
 
-    def __call__(self, *args, database=True, check=False, timeout=600):
+    def __call__(self, *args, database=True, check=False, timeout=1200):
         argv = [sys.executable, '-m', 'serial_mes.cli'] + list(args)
         if database:
             argv += ['--database', self.database]
