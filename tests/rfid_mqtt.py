@@ -20,6 +20,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from conftest import free_port, tail
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_CONF = os.path.join(ROOT, 'data', 'mosquitto', 'serial-mes.conf')
 HOST = os.environ.get('SERIAL_MES_MQTT_HOST', '127.0.0.1')
@@ -110,17 +112,6 @@ def broker(conf=SHIPPED_CONF, timeout=20):
             process.wait()
         log.close()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def tail(path, size=3000):
-    with open(path, encoding='utf-8', errors='replace') as file:
-        return file.read()[-size:]
 
 
 class Run:
