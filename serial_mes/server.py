@@ -43,7 +43,11 @@ def database_names(environ=os.environ):
 class only_databases:
     """WSGI middleware: requests whose route names a database (the
     `<database_name>` of trytond's URL map) outside names get JSON 404;
-    everything else (the web client's files, /rpc/ server calls) passes"""
+    the server call common.db.list answers names (the databases served, so
+    that the web client's login shows the database instead of asking for
+    its name: sao 8.0 ignores the URL's #database when the list is off);
+    everything else (the web client's files, other /rpc/ server calls)
+    passes"""
 
     def __init__(self, application, names, url_map):
         self.application = application
@@ -52,6 +56,12 @@ class only_databases:
 
     def __call__(self, environ, start_response):
         from werkzeug.exceptions import HTTPException
+        if environ.get('PATH_INFO') == '/rpc/':
+            call = self._server_call(environ)
+            if call.get('method') == 'common.db.list':
+                return self._answer(start_response, '200 OK', {
+                        'id': call.get('id'),
+                        'result': sorted(self.names)})
         try:
             _, arguments = self.url_map.bind_to_environ(environ).match()
         except HTTPException:  # not a route, or not this method
@@ -59,9 +69,32 @@ class only_databases:
         name = arguments.get('database_name')
         if name is None or name in self.names:
             return self.application(environ, start_response)
-        body = json.dumps({'error': "no database %s on this server"
-                % json.dumps(name)}).encode('utf-8')
-        start_response('404 Not Found', [
+        return self._answer(start_response, '404 Not Found', {
+                'error': "no database %s on this server" % json.dumps(name)})
+
+    @staticmethod
+    def _server_call(environ, max_size=4096):
+        """The JSON-RPC call posted to /rpc/ (small bodies only), {} if
+        none; the body is put back for trytond"""
+        try:
+            size = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            return {}
+        if environ.get('REQUEST_METHOD') != 'POST' or not (
+                0 < size <= max_size):
+            return {}
+        body = environ['wsgi.input'].read(size)
+        environ['wsgi.input'] = io.BytesIO(body)
+        try:
+            call = json.loads(body)
+        except ValueError:
+            return {}
+        return call if isinstance(call, dict) else {}
+
+    @staticmethod
+    def _answer(start_response, status, value):
+        body = json.dumps(value).encode('utf-8')
+        start_response(status, [
                 ('Content-Type', 'application/json'),
                 ('Content-Length', str(len(body)))])
         return [body]
@@ -86,7 +119,9 @@ def serve(name, host='127.0.0.1', port=8000):
         sys.stderr.write("serial-mes: error: database %r does not exist "
             "(run 'serial-mes demo' first)\n" % name)
         sys.exit(2)
-    print("Serving database %r on http://%s:%s/ (Ctrl-C stops)"
-        % (name, host, port), flush=True)
+    # the database list is off: the URL's #fragment names the database
+    # for the web client's login
+    print("Serving database %r on http://%s:%s/#%s (Ctrl-C stops)"
+        % (name, host, port, name), flush=True)
     os.execve(sys.executable, [sys.executable, '-m', 'serial_mes.wsgi'],
         server_environment(name, host, port))
