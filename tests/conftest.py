@@ -85,6 +85,16 @@ def tail(path, size=4000):
         return file.read()[-size:]
 
 
+def stop(process, timeout):
+    "Terminate process, killed if it has not ended within timeout seconds"
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serve(demo_db, path='/', env=None):
     """`serial-mes serve` on the demo database on a free port, until the
@@ -120,10 +130,5 @@ def serve(demo_db, path='/', env=None):
             time.sleep(0.25)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         log.close()

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import free_port, tail
+from conftest import free_port, stop, tail
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED_CONF = os.path.join(ROOT, 'data', 'mosquitto', 'serial-mes.conf')
@@ -104,12 +103,7 @@ def broker(conf=SHIPPED_CONF, timeout=20):
             time.sleep(0.1)
         yield '127.0.0.1', port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)
         log.close()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -205,12 +199,7 @@ class Run:
     def close(self):
         for process in self.bridges:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process, timeout=30)
         # forget the persistent session on the broker
         import paho.mqtt.client as mqtt
         client = mqtt.Client(
