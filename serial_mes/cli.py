@@ -436,7 +436,11 @@ def cmd_asn_import(args):
                 'created' if result['created'] else 'unchanged',
                 shipment['number'], shipment['asn'], shipment['supplier']))
         for line in result['lines']:
-            print("  %(product)s: %(expected)s expected" % line)
+            counts = ["%s expected" % line['expected']] if (
+                line['expected'] or not line.get('note')) else []
+            if line.get('note'):
+                counts.append(line['note'])
+            print("  %s: %s" % (line['product'], ", ".join(counts)))
 
 
 def build_parser():

@@ -223,7 +223,7 @@ class Installation(ModelSQL, ModelView):
             if child.status not in {'in_stock', 'in_wip'}:
                 raise InstallationError(gettext(
                         'serial_mes.msg_installation_not_available',
-                        child=child.rec_name, status=child.status))
+                        child=child.rec_name, status=child.status_name))
         if check_bom and product not in cls._bom_products(parent.product):
             if not override_reason:
                 raise InstallationError(gettext(

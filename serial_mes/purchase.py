@@ -221,6 +221,22 @@ class ShipmentIn(metaclass=PoolMeta):
                 [o for a in allocations for o, _ in a]))
 
     @classmethod
+    def _receipt_paperwork(cls, shipment, number):
+        "A purchase order's number or reference is no serial either"
+        pool = Pool()
+        Purchase = pool.get('purchase.purchase')
+        paperwork = super()._receipt_paperwork(shipment, number)
+        if paperwork:
+            return paperwork
+        purchases = Purchase.search(['OR',
+                ('number', '=', number),
+                ('reference', '=', number),
+                ], limit=1)
+        if purchases:
+            return gettext('serial_mes.msg_scan_paperwork_purchase',
+                code=number, purchase=purchases[0].rec_name)
+
+    @classmethod
     def finish_receipt(cls, shipment):
         "What was not delivered stays to receive on the purchase order"
         lines = cls._purchase_lines(

@@ -204,7 +204,7 @@ class ShipmentIn(metaclass=PoolMeta):
                     raise ReceivingError(gettext(
                             'serial_mes.msg_asn_serial_exists',
                             serial=number, product=product.rec_name,
-                            status=lot.status))
+                            status=lot.status_name))
                 rule.check_number(number)
                 result[(product.id, number)] = lot.id if lot else None
         return result
@@ -387,6 +387,9 @@ class ShipmentIn(metaclass=PoolMeta):
                 # units of these announced without serial await a scan
                 'sii': [p.id for p in Product.browse(product_ids)
                     if p.serial_rule and p.serial_rule.serial_full],
+                # serials registered later (SNII): received by quantity
+                'snii': [p.id for p in Product.browse(product_ids)
+                    if p.serial_rule and not p.serial_rule.serial_full],
                 }
             _receipt_cache.set(key, static)
         return static
@@ -426,25 +429,53 @@ class ShipmentIn(metaclass=PoolMeta):
         products = static['products']
         sii = set(static['sii'])
         shipment = dict(static['shipment'], state=self.state)
+        lines = []
+        for product_id, announced, scanned, missing, untracked in rows:
+            untracked = untracked or 0
+            if float(untracked).is_integer():
+                untracked = int(untracked)
+            # units without serial of an SII product await a scan each;
+            # the others are received by quantity
+            by_quantity = 0 if product_id in sii else untracked
+            line = dict(products[product_id],
+                expected=announced + (untracked - by_quantity),
+                by_quantity=by_quantity, scanned=scanned,
+                missing=missing + (untracked - by_quantity), note=None)
+            if by_quantity:
+                line['note'] = gettext('serial_mes.msg_receipt_by_quantity_snii'
+                    if product_id in static.get('snii', ())
+                    else 'serial_mes.msg_receipt_by_quantity',
+                    quantity='%g' % by_quantity)
+            lines.append(line)
+        unexpected = [{'code': code, 'product': (
+                    products[product_id]['product']
+                    if product_id in products else None),
+                'result': result}
+            for code, product_id, result in unexpected]
         return {
             'shipment': shipment,
-            'lines': [dict(products[product_id],
-                    expected=expected + (untracked or 0), scanned=scanned,
-                    missing=missing + (
-                        (untracked or 0) if product_id in sii else 0))
-                for product_id, expected, scanned, missing, untracked
-                in rows],
-            'unexpected': [{'code': code, 'product': (
-                        products[product_id]['product']
-                        if product_id in products else None),
-                    'result': result}
-                for code, product_id, result in unexpected],
+            'lines': lines,
+            'unexpected': unexpected,
+            # defined once for the page, the wizard, the CLI and the JSON
+            'totals': {
+                'expected': sum(l['expected'] for l in lines),
+                'by_quantity': sum(l['by_quantity'] for l in lines),
+                'scanned': sum(l['scanned'] for l in lines),
+                'missing': sum(l['missing'] for l in lines),
+                'unexpected': len({u['code'] for u in unexpected}),
+                },
             }
 
     @classmethod
-    def scan_receipt(cls, shipment, code, accept_extra=False):
+    def scan_receipt(cls, shipment, code, accept_extra=False, confirm=False,
+            product=None):
         """Answer one scan at the dock: matched, duplicate, unexpected
-        (or accepted_extra), wrong_product, elsewhere or invalid"""
+        (or accepted_extra), confirm (or created), wrong_product,
+        elsewhere or invalid. A plain code (no GTIN) is a serial only of a
+        product known for certain: product (chosen by the clerk), else the
+        only serial product the shipment awaits; on a shipment without ASN
+        it is created once confirmed. Each answer says with 'accept'
+        whether scanning it again (or accept_extra/confirm) can take it."""
         pool = Pool()
         Lot = pool.get('stock.lot')
         Move = pool.get('stock.move')
@@ -458,7 +489,8 @@ class ShipmentIn(metaclass=PoolMeta):
             return cls._scan_answer(shipment, 'invalid', str(exception),
                 code=code)
         number, products = None, []
-        if barcode.kind == 'plain':
+        plain = barcode.kind == 'plain'
+        if plain:
             number = barcode.text.strip()
             if not number:
                 return cls._scan_answer(shipment, 'invalid',
@@ -496,64 +528,124 @@ class ShipmentIn(metaclass=PoolMeta):
                 return cls._scan_answer(shipment, 'matched', gettext(
                         'serial_mes.msg_scan_matched', serial=number,
                         product=lot.product.rec_name), lot=lot)
+        # paperwork read off the box or the delivery note is no serial
+        paperwork = cls._receipt_paperwork(shipment, number) if plain else (
+            None)
+        if paperwork:
+            return cls._scan_answer(shipment, 'invalid', paperwork,
+                code=code)
         if lots:
             lot = lots[0]
             return cls._scan_answer(shipment, 'elsewhere', gettext(
                     'serial_mes.msg_scan_elsewhere', serial=number,
-                    status=lot.status, location=(
+                    status=lot.status_name, location=(
                         lot.current_location.rec_name
                         if lot.current_location else '-')), lot=lot,
                 code=code)
         shipment_products = set(Product.browse(
                 shipment._receipt_static()['products']))
-        product = products[0] if products else (
-            list(shipment_products)[0] if len(shipment_products) == 1
-            else cls._receipt_awaited_product(shipment)
-            if shipment.asn_number else None)
-        # without ASN nothing was announced: the dock takes what it scans
-        if product and shipment.asn_number and product not in (
-                shipment_products):
+        if products:
+            product = products[0]
+        elif not product:
+            product = cls._receipt_plain_product(shipment)
+        asn = bool(shipment.asn_number)
+        if not product:
+            return cls._scan_answer(shipment, 'unexpected', gettext(
+                    'serial_mes.msg_scan_unexpected_unknown' if asn
+                    else 'serial_mes.msg_scan_which_product',
+                    serial=number), code=code, record=True)
+        if asn and product not in shipment_products:
             return cls._scan_answer(shipment, 'wrong_product', gettext(
                     'serial_mes.msg_scan_wrong_product_receipt',
                     product=product.rec_name), code=code, product=product)
+        if not product.serial_rule:
+            return cls._scan_answer(shipment, 'invalid', gettext(
+                    'serial_mes.msg_scan_not_serial_product',
+                    product=product.rec_name), code=code, product=product)
+        try:
+            cls._check_received_here(product)
+            product.serial_rule.check_number(number)
+        except (SerialNumberError, ReceivingError) as exception:
+            return cls._scan_answer(shipment, 'invalid',
+                exception.message, code=code, product=product)
         # units the ASN announced without serial take the serials scanned
-        awaited = bool(product and product.serial_rule
-            and shipment.asn_number
-            and cls._receipt_untracked_move(shipment, product))
-        if product and product.serial_rule and (
-                accept_extra or not shipment.asn_number or awaited):
-            try:
-                cls._check_received_here(product)
-                product.serial_rule.check_number(number)
-            except (SerialNumberError, ReceivingError) as exception:
-                return cls._scan_answer(shipment, 'invalid',
-                    exception.message, code=code)
-            lot, = Lot.create_serials(product, numbers=[number],
-                source='scan', origin=shipment)
-            (template, _), = cls._receipt_templates(shipment, product, 1)
-            move, = Move.create([{k: v for k, v in template.items()
-                        if k not in {'create_uid', 'create_date',
-                            'internal_quantity'}}])
-            Move.write([move], {'lot': lot.id,
-                    'scanned_at': dt.datetime.now(),
-                    'receipt_extra': bool(shipment.asn_number)
-                    and not awaited})
-            if awaited:
-                return cls._scan_answer(shipment, 'matched', gettext(
-                        'serial_mes.msg_scan_matched', serial=number,
-                        product=product.rec_name), lot=lot)
-            Exception_ = pool.get('serial_mes.receipt.exception')
-            Exception_.write(Exception_.search([
-                        ('shipment', '=', shipment.id),
-                        ('code', '=', code[:100]),
-                        ('result', '=', 'unexpected'),
-                        ]), {'result': 'accepted_extra'})
-            return cls._scan_answer(shipment, 'accepted_extra', gettext(
-                    'serial_mes.msg_scan_accepted', serial=number,
+        awaited = bool(asn and cls._receipt_untracked_move(shipment, product))
+        if asn and not (awaited or accept_extra):
+            return cls._scan_answer(shipment, 'unexpected', gettext(
+                    'serial_mes.msg_scan_unexpected', serial=number,
+                    product=product.rec_name), code=code, product=product,
+                record=True, accept=True)
+        # without ASN a plain code becomes a serial once the clerk saw
+        # which product it is taken for
+        if not asn and plain and not confirm:
+            return cls._scan_answer(shipment, 'confirm', gettext(
+                    'serial_mes.msg_scan_confirm', serial=number,
+                    product=product.rec_name), code=code, product=product,
+                accept=True)
+        lot, = Lot.create_serials(product, numbers=[number],
+            source='scan', origin=shipment)
+        (template, _), = cls._receipt_templates(shipment, product, 1)
+        move, = Move.create([{k: v for k, v in template.items()
+                    if k not in {'create_uid', 'create_date',
+                        'internal_quantity'}}])
+        Move.write([move], {'lot': lot.id,
+                'scanned_at': dt.datetime.now(),
+                'receipt_extra': asn and not awaited})
+        if awaited:
+            return cls._scan_answer(shipment, 'matched', gettext(
+                    'serial_mes.msg_scan_matched', serial=number,
                     product=product.rec_name), lot=lot)
-        return cls._scan_answer(shipment, 'unexpected', gettext(
-                'serial_mes.msg_scan_unexpected', serial=number),
-            code=code, product=product, record=True)
+        if not asn:
+            return cls._scan_answer(shipment,
+                'created' if plain else 'accepted_extra', gettext(
+                    'serial_mes.msg_scan_created', serial=number,
+                    product=product.rec_name), lot=lot)
+        Exception_ = pool.get('serial_mes.receipt.exception')
+        Exception_.write(Exception_.search([
+                    ('shipment', '=', shipment.id),
+                    ('code', '=', code[:100]),
+                    ('result', '=', 'unexpected'),
+                    ]), {'result': 'accepted_extra'})
+        return cls._scan_answer(shipment, 'accepted_extra', gettext(
+                'serial_mes.msg_scan_accepted', serial=number,
+                product=product.rec_name), lot=lot)
+
+    @classmethod
+    def _receipt_plain_product(cls, shipment):
+        """The product a plain code (no GTIN) is a serial of, when certain:
+        beside an ASN the only serial product awaiting units without
+        serial, else the only serial product (SII) of the shipment"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        if shipment.asn_number:
+            product = cls._receipt_awaited_product(shipment)
+            if product:
+                return product
+        sii = shipment._receipt_static()['sii']
+        return Product(sii[0]) if len(sii) == 1 else None
+
+    @classmethod
+    def _receipt_paperwork(cls, shipment, number):
+        """Why number is paperwork rather than a serial (the shipment's
+        number, reference or ASN number, a product code or GTIN), in
+        words; None for a possible serial"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        from .gs1 import normalize_gtin
+        if number in {shipment.number, shipment.reference,
+                shipment.asn_number} - {None, ''}:
+            return gettext('serial_mes.msg_scan_paperwork_shipment',
+                code=number, shipment=shipment.rec_name)
+        products = Product.search([('code', '=', number)], limit=1)
+        if not products and number.isdigit() and len(number) in {
+                8, 12, 13, 14}:
+            try:
+                products = Product.search_gtin(normalize_gtin(number))
+            except BarcodeError:
+                products = []
+        if products:
+            return gettext('serial_mes.msg_scan_paperwork_product',
+                code=number, product=products[0].rec_name)
 
     @classmethod
     def _receipt_awaited_product(cls, shipment):
@@ -690,22 +782,34 @@ class ShipmentIn(metaclass=PoolMeta):
 
     @classmethod
     def _scan_answer(cls, shipment, result, message, lot=None, code=None,
-            product=None, record=False):
+            product=None, record=False, accept=False):
+        """The shipment's status with the scan's answer; accept: scanning
+        the code again (or accept_extra/confirm) takes it"""
         pool = Pool()
         Exception_ = pool.get('serial_mes.receipt.exception')
-        if record or result in {'elsewhere', 'wrong_product'}:
+        # a code scanned again stays one exception
+        if (record or result in {'elsewhere', 'wrong_product'}) and not (
+                Exception_.search([
+                        ('shipment', '=', shipment.id),
+                        ('code', '=', code[:100]),
+                        ('result', '=', result),
+                        ], limit=1)):
             Exception_.create([{
                         'shipment': shipment.id, 'code': code[:100],
                         'result': result,
                         'product': product.id if product else None,
                         }])
+        product = lot.product if lot else product
         answer = cls(shipment.id).receipt_status()
         answer.update({
                 'result': result,
                 'message': message,
+                'accept': accept,
                 'serial': lot.number if lot else None,
-                'product': (lot.product.rec_name if lot else
-                    product.rec_name if product else None),
+                'product': product.rec_name if product else None,
+                # to name the product when confirming (code or GTIN)
+                'product_code': (product.code or product.gtin)
+                if product else None,
                 })
         return answer
 
@@ -750,8 +854,13 @@ class ShipmentIn(metaclass=PoolMeta):
         shipment = cls(shipment.id)
         answer = shipment.receipt_status()
         answer.update(report)
+        # as receipt_status counts: serials, and units received by
+        # quantity (serials registered later or none)
         answer['received'] = sum(1 for m in received
             if m.lot and m.product.serial_rule)
+        by_quantity = sum(m.quantity for m in received if not m.lot)
+        answer['received_by_quantity'] = (int(by_quantity)
+            if float(by_quantity).is_integer() else by_quantity)
         return answer
 
 
@@ -825,13 +934,18 @@ class ScanReceiptStart(ModelView):
     code = fields.Char("Scan",
         help="Scan each part's barcode (or type its serial) and press Enter.")
     accept_extra = fields.Boolean("Accept Unexpected as Extra")
+    pending = fields.Char("Pending Scan", readonly=True,
+        help="The code that scanning again accepts (or confirms).")
     last_result = fields.Char("Last Scan", readonly=True)
     progress = fields.Text("Expected / Scanned / Missing", readonly=True)
 
 
 class ScanReceiptReport(ModelView):
     __name__ = 'serial_mes.scan_receipt.report'
-    received = fields.Integer("Received", readonly=True)
+    received = fields.Integer("Received Serials", readonly=True)
+    received_by_quantity = fields.Float("Received by Quantity",
+        readonly=True, help="Units received without serial: their serials "
+        "are registered later, or they have none.")
     missing_count = fields.Integer("Missing", readonly=True)
     missing = fields.Text("Missing Serials", readonly=True)
     unexpected_count = fields.Integer("Unexpected Scans", readonly=True)
@@ -863,20 +977,24 @@ class ScanReceipt(Wizard):
             'shipment': shipment.id,
             'code': None,
             'accept_extra': getattr(self.start, 'accept_extra', False),
+            'pending': getattr(self, 'pending', None),
             'last_result': (answer.get('message') if 'result' in answer
                 else None),
-            'progress': '\n'.join(
-                '%(product)s: %(expected)s / %(scanned)s / %(missing)s'
-                % line for line in answer['lines']),
+            'progress': progress_text(answer),
             }
 
     def transition_scan(self):
         pool = Pool()
         ShipmentIn = pool.get('stock.shipment.in')
-        if self.start.code:
+        code = self.start.code
+        if code:
+            # scanning again what may be taken takes it
+            again = code == self.start.pending
             self.answer = ShipmentIn.scan_receipt(
-                ShipmentIn(self.record.id), self.start.code,
-                accept_extra=self.start.accept_extra)
+                ShipmentIn(self.record.id), code,
+                accept_extra=self.start.accept_extra or again,
+                confirm=again)
+            self.pending = code if self.answer.get('accept') else None
         return 'start'
 
     def transition_finish(self):
@@ -895,13 +1013,29 @@ class ScanReceipt(Wizard):
             for m in missing]
         return {
             'received': answer.get('received', 0),
-            'missing_count': len(missing),
+            'received_by_quantity': answer.get('received_by_quantity', 0),
+            'missing_count': sum(1 if m['serial'] else int(m['quantity'])
+                for m in missing),
             'missing': '\n'.join(lines),
-            'unexpected_count': len(unexpected),
+            'unexpected_count': answer['totals']['unexpected'],
             'unexpected': '\n'.join('%s (%s)%s' % (u['code'], u['result'],
                     ': ' + u['product'] if u['product'] else '')
                 for u in unexpected),
             }
+
+
+def progress_text(status):
+    """The counts of receipt_status for people: totals first, then per
+    product expected / scanned / missing (and what comes by quantity)"""
+    totals = status['totals']
+    text = ['%(expected)s expected · %(scanned)s scanned · '
+        '%(missing)s missing · %(unexpected)s unexpected' % totals]
+    if totals['by_quantity']:
+        text[0] += ' · %s by quantity' % totals['by_quantity']
+    for line in status['lines']:
+        text.append('%(product)s: %(expected)s / %(scanned)s / %(missing)s'
+            % line + (' (%s)' % line['note'] if line['note'] else ''))
+    return '\n'.join(text)
 
 
 class GenerateSerialsStart(ModelView):

@@ -113,11 +113,18 @@ def receiving_open(request, pool, body):
 
 @_receiving_route('receiving/<shipment_id>/scan', body='object')
 def receiving_scan(request, pool, shipment_id, body):
+    """{code, accept_extra, confirm, product}: product (code or GTIN) names
+    what a plain code is a serial of; confirm creates it (no ASN)"""
     ShipmentIn = pool.get('stock.shipment.in')
+    Product = pool.get('product.product')
     code, accept_extra = _code(body), flag(body, 'accept_extra')
+    confirm = flag(body, 'confirm')
     with Transaction().set_context(_user_context()):
+        product = body.get('product')
+        product = Product.find_code(product) if product is not None else (
+            None)
         return ShipmentIn.scan_receipt(_shipment(pool, shipment_id), code,
-            accept_extra=accept_extra)
+            accept_extra=accept_extra, confirm=confirm, product=product)
 
 
 @_receiving_route('receiving/<shipment_id>/finish', body='object')

@@ -67,6 +67,8 @@ class Lot(metaclass=PoolMeta):
     __name__ = 'stock.lot'
     status = fields.Selection(STATUSES, "Status", required=True,
         readonly=True, sort=False)
+    # the status in words, for every message built from a status
+    status_name = status.translated('status')
     inventory = fields.Function(fields.Selection([
                 ('sii', "Serial in inventory"),
                 ('snii', "Serial not in inventory"),

@@ -1,5 +1,6 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import logging
 import re
 
 from trytond.cache import Cache
@@ -45,6 +46,7 @@ NUMBER_FORMATS = [
     ]
 # A scan looks its GTIN up; identifiers rarely change (cached a minute)
 _gtin_cache = Cache('serial_mes.product_by_gtin', duration=60)
+logger = logging.getLogger(__name__)
 # Longest number that still fits GS1 AI (21), EPC and Digital Link.
 MAX_NUMBER_LENGTH = 20
 
@@ -136,9 +138,14 @@ class TrackingRule(DeactivableMixin, ModelSQL, ModelView):
                     'serial_mes.msg_serial_number_malformed',
                     number=number, length=MAX_NUMBER_LENGTH))
         if self.pattern and not re.fullmatch(self.pattern, number):
+            from .number_words import describe
+            # the clerk reads the pattern in words, the admin finds it here
+            logger.info("serial number %r does not match the pattern %r "
+                "of tracking rule %s", number, self.pattern, self.id)
             raise SerialNumberError(gettext(
                     'serial_mes.msg_serial_number_pattern',
-                    number=number, pattern=self.pattern, rule=self.rec_name))
+                    number=number, words=describe(self.pattern),
+                    rule=self.rec_name))
 
     def format_number(self, value, product, order=None):
         "Compose a serial number from a sequence value"

@@ -146,12 +146,24 @@ def test_asn_parse_and_import(demo_db, tmp_path):
     assert result.returncode == 2
     assert '4500099999' in result.stderr and 'no purchase' in result.stderr
     # the Keystone X12 ASN is new (it delivers the demo's open order
-    # 4500012346): its serials are expected
+    # 4500012346): its serials are expected, its power supplies (SNII)
+    # come by quantity, which the text says in words (not "0 expected")
+    text = demo_db('asn', 'import', 'data/asn/x12_856_pc_parts.x12',
+        check=True).stdout
+    assert text.startswith('created shipment'), text
+    assert ': 6 expected' in text, text
+    assert '10 by quantity, serials registered later' in text, text
+    assert '0 expected' not in text, text
     created = json.loads(demo_db('asn', 'import',
             'data/asn/x12_856_pc_parts.x12', '--json', check=True).stdout)
-    assert created['created'] is True
+    assert created['created'] is False
     ssd = [l for l in created['lines'] if 'SSD' in l['product']][0]
     assert ssd['expected'] == 6 and ssd['missing'] == 6
+    psu, = [l for l in created['lines'] if 'PSU' in l['product']]
+    assert (psu['expected'], psu['by_quantity'], psu['missing']) == (
+        0, 10, 0)
+    assert created['totals'] == {'expected': 6, 'by_quantity': 10,
+        'scanned': 0, 'missing': 6, 'unexpected': 0}
 
 
 def test_serial_show_unknown(demo_db):

@@ -480,4 +480,225 @@ class ReceivingTestCase(_DBTestCase):
             self.assertEqual(line['expected'], 2)
 
 
+    @with_transaction()
+    def test_paperwork_is_never_a_serial(self):
+        """Issue 14 item 1: on a shipment without ASN, its own numbers,
+        product codes and GTINs are refused; a plain code is a serial of
+        the only product on the shipment once confirmed"""
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            ShipmentIn.write([shipment], {'reference': 'DN-2024-4711'})
+
+            def scan(code, **kwargs):
+                return ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    code, **kwargs)
+            answer = scan(']C10109506000140100' + '21AB760-7000001')
+            self.assertEqual(answer['result'], 'accepted_extra')
+            self.assertNotIn('extra', answer['message'])
+            before = self.counts()
+            number = ShipmentIn(shipment.id).number
+            for code, words in [
+                    (number, 'number of shipment'),
+                    ('DN-2024-4711', 'number of shipment'),
+                    ('MB-B760', 'code or GTIN of'),
+                    ('CASE-MID', 'code or GTIN of'),
+                    ('09506000140100', 'code or GTIN of'),
+                    ('9506000140155', 'code or GTIN of'),
+                    ]:
+                answer = scan(code)
+                self.assertEqual(answer['result'], 'invalid', code)
+                self.assertIn(words, answer['message'])
+                self.assertFalse(answer['accept'])
+                self.assertEqual(self.counts(), before, code)
+                # confirming does not make paperwork a serial either
+                self.assertEqual(scan(code, confirm=True)['result'],
+                    'invalid')
+                self.assertEqual(self.counts(), before, code)
+            # a plain code of the only product: confirmed before created
+            answer = scan('AB760-7000002')
+            self.assertEqual((answer['result'], answer['product'],
+                    answer['accept']), ('confirm', board.rec_name, True))
+            self.assertIn('Motherboard', answer['message'])
+            self.assertEqual(self.counts(), before)
+            answer = scan('AB760-7000002', confirm=True)
+            self.assertEqual((answer['result'], answer['serial']),
+                ('created', 'AB760-7000002'))
+            self.assertNotEqual(self.counts(), before)
+            # two products now: a plain code names none for certain
+            scan(']C10109506000140155' + '21ACM-7000001')
+            before = self.counts()
+            answer = scan('ACM-7000002', confirm=True)
+            self.assertEqual((answer['result'], answer['accept']),
+                ('unexpected', False))
+            self.assertNotIn('ASN', answer['message'])
+            self.assertEqual(self.counts(), before)
+            # unless the clerk chose it
+            answer = scan('ACM-7000002', product=case)
+            self.assertEqual((answer['result'], answer['product']),
+                ('confirm', case.rec_name))
+            self.assertEqual(scan('ACM-7000002', product=case,
+                    confirm=True)['result'], 'created')
+
+    @with_transaction()
+    def test_answers_offer_only_what_can_happen(self):
+        """Issue 14 item 2: garbage is told what is wrong in words, never
+        offered to be accepted; without ASN nothing is "not on the ASN\""""
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                ']C10109506000140100' + '21AB760-7000001')
+            before = self.counts()
+            for code in ['hello world!!', '6']:
+                for confirm in [False, True]:
+                    answer = ShipmentIn.scan_receipt(
+                        ShipmentIn(shipment.id), code, confirm=confirm)
+                    self.assertEqual(answer['result'], 'invalid', code)
+                    self.assertFalse(answer['accept'])
+                    message = answer['message']
+                    self.assertIn('4 to 20 capital letters, digits or '
+                        'hyphens, starting with a capital letter or digit',
+                        message)
+                    for word in ['ASN', 'pattern', '[A-Z', 'again']:
+                        self.assertNotIn(word, message)
+            self.assertEqual(self.counts(), before)
+
+            # beside an ASN of two products a plain code names none: put
+            # aside, never "scan it again to accept"
+            shipment, _ = ShipmentIn.import_asn(
+                sample('ubl_despatch_advice.xml'))
+            for accept_extra in [False, True]:
+                answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    'hello world!!', accept_extra=accept_extra)
+                self.assertEqual((answer['result'], answer['accept']),
+                    ('unexpected', False))
+                self.assertNotIn('again', answer['message'])
+            # a GS1 label of a serial that breaks the rule: told in words
+            answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                '(01)09506000140100(21)ab-1')
+            self.assertEqual((answer['result'], answer['accept']),
+                ('invalid', False))
+            self.assertIn('capital letters', answer['message'])
+            # one that may be taken says so, and is taken
+            answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                '(01)09506000140100(21)AB760-9999999')
+            self.assertEqual((answer['result'], answer['accept']),
+                ('unexpected', True))
+            self.assertIn('again', answer['message'])
+            self.assertEqual(ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    '(01)09506000140100(21)AB760-9999999',
+                    accept_extra=True)['result'], 'accepted_extra')
+            # the ASN's own number is no serial
+            self.assertEqual(ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    'AST-DA-2024-0311')['result'], 'invalid')
+
+    @with_transaction()
+    def test_counts_defined_once(self):
+        """Issue 14 item 3: serials, quantities without serial (SNII),
+        scanned, missing and distinct unexpected codes; finishing counts
+        the power supplies received by quantity"""
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Move = pool.get('stock.move')
+        ScanReceipt = pool.get('serial_mes.scan_receipt', type='wizard')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            psu = create_product("PSU", code='PSU', gtin='9506000140148',
+                rule=create_rule("PSU", scope='registration',
+                    registration_steps=['consumption']))
+            Move(product=psu, quantity=10, unit=psu.default_uom,
+                from_location=shipment.supplier_location,
+                to_location=shipment.warehouse_input, shipment=shipment,
+                unit_price=psu.cost_price, company=shipment.company,
+                currency=shipment.company.currency).save()
+            ShipmentIn.generate_serials(shipment, board, 6)
+            status = ShipmentIn(shipment.id).receipt_status()
+            self.assertEqual(status['totals'], {'expected': 6,
+                    'by_quantity': 10, 'scanned': 0, 'missing': 6,
+                    'unexpected': 0})
+            line, = [l for l in status['lines']
+                if l['product'].endswith('PSU')]
+            self.assertEqual((line['expected'], line['by_quantity'],
+                    line['missing'], line['note']),
+                (0, 10, 0, '10 by quantity, serials registered later'))
+            for number in ['SN0001', 'SN0002', 'SN0003']:
+                ShipmentIn.scan_receipt(ShipmentIn(shipment.id), number)
+            for _ in range(3):
+                status = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    '(01)09506000140117(21)CPU-0000001')
+            self.assertEqual(status['result'], 'wrong_product')
+            self.assertEqual(status['totals'], {'expected': 6,
+                    'by_quantity': 10, 'scanned': 3, 'missing': 3,
+                    'unexpected': 1})
+            self.assertEqual(len(status['unexpected']), 1)
+
+            session_id, _, _ = ScanReceipt.create()
+            with Transaction().set_context(
+                    active_model='stock.shipment.in',
+                    active_id=shipment.id, active_ids=[shipment.id]):
+                view = ScanReceipt.execute(session_id, {}, 'start')
+                progress = view['view']['defaults']['progress']
+                self.assertIn('6 expected · 3 scanned · 3 missing · '
+                    '1 unexpected · 10 by quantity', progress)
+                self.assertIn('serials registered later', progress)
+                view = ScanReceipt.execute(session_id, {'start': {
+                            'shipment': shipment.id, 'code': None,
+                            'accept_extra': False}}, 'finish')
+            report = view['view']['defaults']
+            self.assertEqual((report['received'],
+                    report['received_by_quantity'], report['missing_count'],
+                    report['unexpected_count']), (3, 10, 3, 1))
+
+    @with_transaction()
+    def test_scan_receipt_wizard_confirms_by_scanning_again(self):
+        "Without ASN the wizard creates a plain code scanned twice"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        ScanReceipt = pool.get('serial_mes.scan_receipt', type='wizard')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                ']C10109506000140100' + '21AB760-7000001')
+            session_id, _, _ = ScanReceipt.create()
+            with Transaction().set_context(
+                    active_model='stock.shipment.in',
+                    active_id=shipment.id, active_ids=[shipment.id]):
+                form = {'shipment': shipment.id, 'accept_extra': False,
+                    'code': 'AB760-7000002', 'pending': None}
+                view = ScanReceipt.execute(session_id, {'start': form},
+                    'scan')
+                defaults = view['view']['defaults']
+                self.assertIn('Scan it again', defaults['last_result'])
+                self.assertEqual(defaults['pending'], 'AB760-7000002')
+                form['pending'] = defaults['pending']
+                view = ScanReceipt.execute(session_id, {'start': form},
+                    'scan')
+                defaults = view['view']['defaults']
+                self.assertIn('received on this shipment',
+                    defaults['last_result'])
+                self.assertIsNone(defaults['pending'])
+
+    @with_transaction()
+    def test_already_elsewhere_names_the_status(self):
+        "Issue 14 item 4: the status's name, not its code"
+        pool = Pool()
+        ShipmentIn = pool.get('stock.shipment.in')
+        Lot = pool.get('stock.lot')
+        with set_company(create_company()):
+            board, case, shipment = self.unlabelled_receipt()
+            loc = locations()
+            lot_id, = Lot.receive_serials(board, ['AB760-0000001'],
+                loc['storage'], loc['supplier'])
+            lot = Lot(int(lot_id))
+            answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                '(01)09506000140100(21)AB760-0000001')
+            self.assertEqual(answer['result'], 'elsewhere')
+            self.assertIn(Lot(lot.id).status_name, answer['message'])
+            self.assertNotIn('in_stock', answer['message'])
+            self.assertEqual(Lot(lot.id).status_name, 'In Stock')
+
+
 del _DBTestCase

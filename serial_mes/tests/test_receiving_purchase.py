@@ -311,13 +311,29 @@ class ReceivingPurchaseTestCase(_DBTestCase):
         with set_company(create_company()):
             board, case, screw, supplier = self.setup_asteria()
             purchase = self.purchase(supplier, [(board, 3)], number='PO-9')
+            purchase.reference = 'SUP-REF-9'
+            purchase.save()
             line, = purchase.lines
             pending, = line.moves
             shipment = self.order_shipment(purchase)
             for number in ['AB760-0000001', 'AB760-0000002']:
+                # a plain code: its product shown, created once confirmed
+                answer = ShipmentIn.scan_receipt(ShipmentIn(shipment.id),
+                    number)
+                self.assertEqual((answer['result'], answer['product']),
+                    ('confirm', board.rec_name), number)
                 self.assertEqual(ShipmentIn.scan_receipt(
-                        ShipmentIn(shipment.id), number)['result'],
-                    'accepted_extra', number)
+                        ShipmentIn(shipment.id), number, confirm=True
+                        )['result'], 'created', number)
+            # the purchase order's number is no serial (issue 14 item 1)
+            before = self.counts()
+            for code in ['PO-9', 'SUP-REF-9']:
+                for confirm in [False, True]:
+                    answer = ShipmentIn.scan_receipt(
+                        ShipmentIn(shipment.id), code, confirm=confirm)
+                    self.assertEqual(answer['result'], 'invalid', code)
+                    self.assertIn('purchase order', answer['message'])
+            self.assertEqual(self.counts(), before)
             self.assertEqual(Move(pending.id).quantity, 1)
             result = ShipmentIn.finish_receipt(ShipmentIn(shipment.id))
             self.assertEqual(result['received'], 2)

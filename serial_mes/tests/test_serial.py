@@ -82,7 +82,7 @@ class SerialTestCase(_DBTestCase):
             rule = create_rule(pattern=r'SN-\d{4}')
             product = create_product("Board", rule=rule)
             for numbers, error in [
-                    (['SN-0001', 'SN-12'], 'does not match'),
+                    (['SN-0001', 'SN-12'], '"SN-", then 4 digits'),
                     (['SN-0001', 'SN-0001'], 'given twice'),
                     (['SN-0001', ' SN-0002'], 'malformed'),
                     (['SN-0001', 'X' * 300], 'malformed'),
