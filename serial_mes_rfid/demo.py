@@ -5,8 +5,9 @@ MQTT bridge into the demo database and show the events it produced.
 
 `replay_trace(name)` runs after the rest of the demo committed: it sets up
 the readers of data/rfid/readers.json, starts the bridge in a thread,
-publishes the trace to the broker (times shifted so that the trace ends
-now), waits until the bridge has ingested every message, and summarises.
+publishes the trace to the broker (times fitted to the demo's timeline by
+fit_times: after the demo's last event, ending now when there is room),
+waits until the bridge has ingested every message, and summarises.
 Without a reachable broker it ingests the trace directly and says so."""
 import datetime as dt
 import json
@@ -43,6 +44,31 @@ def shift_times(batches, end=None):
             moment = dt.datetime.fromisoformat(read['time']) + delta
             read['time'] = moment.isoformat(timespec='milliseconds')
     return [json.dumps(v, separators=(',', ':')).encode() for v in values]
+
+
+def fit_times(batches, after, now=None):
+    """The batches with their read times shifted to fit the demo's
+    timeline: the trace ends now (default the current time) unless that
+    would put its first read before after (the demo's last event, aware
+    UTC), then it starts a second after it.  The trace reads serials the
+    demo made: their reads must come after they exist."""
+    values = [json.loads(b) for b in batches]
+    times = [dt.datetime.fromisoformat(r['time'])
+        for v in values for r in v['reads']]
+    now = now or dt.datetime.now(dt.timezone.utc)
+    start = max(now - (max(times) - min(times)),
+        after + dt.timedelta(seconds=1)) if after else None
+    return shift_times(batches, start + (max(times) - min(times))
+        if start else now)
+
+
+def last_event_time(pool):
+    "The time of the latest event (aware UTC), None without any"
+    Event = pool.get('serial_mes.event')
+    events = Event.search([], order=[('event_time', 'DESC')], limit=1)
+    if not events:
+        return None
+    return events[0].event_time.replace(tzinfo=dt.timezone.utc)
 
 
 def setup_readers(pool, config):
@@ -100,7 +126,8 @@ def replay_trace(name, log=print, host=None, port=None, timeout=120):
     port = int(port or os.environ.get('SERIAL_MES_MQTT_PORT', 1883))
     with database.session(name) as pool:
         setup_readers(pool, load_readers())
-    batches = shift_times(load_trace())
+        after = last_event_time(pool)
+    batches = fit_times(load_trace(), after)
     started = dt.datetime.now()
     try:
         import paho.mqtt.client  # noqa: F401

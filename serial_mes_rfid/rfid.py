@@ -24,7 +24,10 @@ of `serial_mes_rfid.reads` and, in the caller's transaction:
    to the antenna's location when the antenna's action is "move": at a
    dock door, to the location of the side the serial passed to;
 7. counts reads of EPCs that decode but match no serial, that are not
-   serials (SSCC, GIAI) or that do not decode in serial_mes.rfid.review.
+   serials (SSCC, GIAI) or that do not decode in serial_mes.rfid.review;
+   so too, instead of writing events or moving, the reads of a serial not
+   yet commissioned (expected) and the outward dock-door passages of a
+   serial that is on no customer shipment being shipped.
 
 Bad input (malformed JSON, unknown reader or antenna) raises RfidError and
 writes nothing.
@@ -74,8 +77,17 @@ REVIEW_KINDS = [
     ('unknown', "No Matching Serial"),
     ('foreign', "Not a Serial (SSCC, GIAI)"),
     ('undecodable', "Undecodable"),
+    ('not_commissioned', "Serial Not Yet Commissioned"),
+    ('no_shipment', "Leaving Without Shipment"),
     ]
 MOVABLE_STATUSES = {'in_stock'}
+# a serial read in one of these is not yet commissioned: its reads go to
+# review, they neither write events nor move it
+UNCOMMISSIONED_STATUSES = {'expected'}
+# the states of a customer shipment whose serials may pass a dock door
+# outward; a shipment done at most SHIPPED_GRACE before the passage too
+SHIPPING_STATES = {'waiting', 'assigned', 'picked', 'packed'}
+SHIPPED_GRACE = dt.timedelta(hours=1)
 EPC_CACHE_SIZE = 1 << 16
 # GTIN -> product id (None: no product); cleared when identifiers change
 product_cache = Cache('serial_mes_rfid.product_by_gtin', context=False,
@@ -547,10 +559,18 @@ class _Ingestion:
             for time, _, _, index in groups.pop(key):
                 self.to_review(review, epc, classify(epc), time,
                     antenna.id, index)
+        for key in [k for k in groups
+                if lots[k[1]][2] in UNCOMMISSIONED_STATUSES]:
+            antenna, epc = key
+            kind = ('not_commissioned', self.serial_detail(lots[epc][0],
+                    'serial_mes_rfid.msg_review_not_commissioned'))
+            for time, _, _, index in groups.pop(key):
+                self.to_review(review, epc, kind, time, antenna.id, index)
         self.insert_batches(fresh, configs)
         states = self.load_states(groups)
         observations = self.smooth(groups, states)
         self.directions(observations, states)
+        observations = self.check_leaving(observations, lots, review)
         self.moves(observations, lots)
         self.write_events(observations, lots)
         self.write_states(states)
@@ -604,14 +624,17 @@ class _Ingestion:
         return groups, review
 
     def to_review(self, review, epc, kind, time, antenna_id, index):
+        if kind[0] == 'sgtin':
+            detail = 'GTIN %s serial %s' % (kind[1], kind[2])
+            kind = 'unknown'
+        else:
+            kind, detail = kind[0], kind[1]
         entry = review.get(epc)
         if entry is None:
-            if kind[0] == 'sgtin':
-                detail = 'GTIN %s serial %s' % (kind[1], kind[2])
-                kind = 'unknown'
-            else:
-                kind, detail = kind[0], kind[1]
             review[epc] = entry = [kind, detail, 0, time, time, antenna_id]
+        elif time >= entry[4]:
+            # the latest reason to review the tag wins
+            entry[0], entry[1] = kind, detail
         entry[2] += 1
         if time < entry[3]:
             entry[3] = time
@@ -619,6 +642,59 @@ class _Ingestion:
             entry[4] = time
             entry[5] = antenna_id
         self.results[index]['review'] += 1
+
+    def serial_detail(self, lot_id, message):
+        Lot = self.pool.get('stock.lot')
+        lot = Lot(lot_id)
+        statuses = dict(Lot.fields_get(['status'])['status']['selection'])
+        return gettext(message, serial=lot.number,
+            status=statuses.get(lot.status, lot.status))[:200]
+
+    def check_leaving(self, observations, lots, review):
+        """The observations without the outward dock-door passages of
+        serials on no customer shipment being shipped: those go to review
+        (no event, no move)"""
+        leaving = [o for o in observations if o[2].direction == 'out']
+        if not leaving:
+            return observations
+        shipped = self.shipping_serials({lots[o[1]][0]: o[2].first
+                for o in leaving})
+        kept = []
+        for antenna, epc, state in observations:
+            lot_id = lots[epc][0]
+            if state.direction == 'out' and lot_id not in shipped:
+                detail = self.serial_detail(lot_id,
+                    'serial_mes_rfid.msg_review_no_shipment')
+                self.to_review(review, epc, ('no_shipment', detail),
+                    state.first, antenna.id, state.batch)
+            else:
+                kept.append((antenna, epc, state))
+        return kept
+
+    def shipping_serials(self, passages):
+        """The ids of the serials of passages ({lot id: time}) that are on
+        a customer shipment being shipped, or shipped at most
+        SHIPPED_GRACE before the time"""
+        pool = self.pool
+        Move = pool.get('stock.move')
+        Event = pool.get('serial_mes.event')
+        result = set()
+        done = set()
+        for move in Move.search([
+                    ('lot', 'in', list(passages)),
+                    ('shipment', 'like', 'stock.shipment.out,%'),
+                    ]):
+            if move.shipment.state in SHIPPING_STATES:
+                result.add(move.lot.id)
+            elif move.shipment.state == 'done':
+                done.add(move.lot.id)
+        for event in Event.search([
+                    ('lot', 'in', list(done - result)),
+                    ('status_to', '=', 'at_customer'),
+                    ]):
+            if event.event_time >= passages[event.lot.id] - SHIPPED_GRACE:
+                result.add(event.lot.id)
+        return result
 
     # --- serials -------------------------------------------------------
 
@@ -983,8 +1059,9 @@ class _Ingestion:
                     columns.append(table.first_seen)
                     values.append(first)
                 if old_last is None or last >= old_last:
-                    columns += [table.last_seen, table.last_antenna]
-                    values += [last, antenna]
+                    columns += [table.last_seen, table.last_antenna,
+                        table.kind, table.detail]
+                    values += [last, antenna, kind, detail]
                 self.cursor.execute(*table.update(columns, values,
                         where=table.id == id_))
             else:

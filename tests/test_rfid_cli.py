@@ -137,3 +137,38 @@ def test_replay_through_the_broker_doubles_nothing(demo_db, mqtt):
     assert summary['events'] == 0
     after = cli('rfid', 'review', '--json', check=True).stdout
     assert json.loads(after) == json.loads(before)
+
+
+def history(demo_db, number):
+    "The serial's events, oldest first"
+    shown = json.loads(demo_db('serial', 'show', number, '--json',
+            '--events', '1000', check=True).stdout)
+    return shown, shown['events'][::-1]
+
+
+def test_demo_trace_fits_the_demo_timeline(demo_db):
+    """The replayed trace reads units after they exist, and only the
+    shipped unit passes the dock door outward"""
+    _, events = history(demo_db, 'PC-PRO-00002')
+    assert events[0]['biz_step'] == 'commissioning', events[0]
+    times = [e['event_time'] for e in events]
+    assert times == sorted(times), events
+    assert 'shipping' not in [e['biz_step'] for e in events], events
+    shown, events = history(demo_db, 'PC-PRO-00002')
+    assert (shown['status'], shown['location']) == (
+        'in_stock', '[STO] Storage Zone')
+
+    shown, events = history(demo_db, 'PC-PRO-00001')
+    assert shown['status'] == 'at_customer'
+    times = [e['event_time'] for e in events]
+    assert times == sorted(times), events
+    shipped = [e['event_time'] for e in events
+        if e['status_to'] == 'at_customer']
+    rfid = [e for e in events if e['source'] == 'rfid']
+    assert rfid and shipped
+    assert min(e['event_time'] for e in rfid) > shipped[0]
+    assert rfid[-1]['biz_step'] == 'shipping'
+    review = json.loads(demo_db('rfid', 'review', '--json', '--limit',
+            '1000', check=True).stdout)
+    assert not [e for e in review if e['kind'] in (
+            'not_commissioned', 'no_shipment')], review

@@ -2,11 +2,15 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Write demo_trace.jsonl: one minute of reads by the demo's readers
-(readers.json) of serials the demo leaves in stock, as a reader middleware
+(readers.json) of serials the demo made, as a reader middleware
 would have recorded them (one batch a line, at most a second of reads per
 batch).  The GTINs and numbers are those of data/demo_pc_line.json and of
 the demo's sequences; the EPCs are computed with serial_mes_rfid.epc
-(company prefix 950600, filter 1).  Run from the repository root:
+(company prefix 950600, filter 1).  The demo replays it after its own
+steps (serial_mes_rfid.demo.fit_times), so every serial read exists; the
+only dock-door passage outward is of the unit the demo shipped, as an
+outward passage of a unit on no shipment being shipped goes to review.
+Run from the repository root:
 
     python data/rfid/make_demo_trace.py > data/rfid/demo_trace.jsonl
 """
@@ -38,9 +42,10 @@ def epc(product, number):
 
 # (reader, antenna, epc, first second, last second, reads per second)
 PASSES = [
-    # PC-PRO-00002 leaves through dock door 1: inside, then outside
-    ('dock-door-1', 2, epc('PC-PRO', 'PC-PRO-00002'), 2.0, 3.5, 8),
-    ('dock-door-1', 1, epc('PC-PRO', 'PC-PRO-00002'), 3.0, 5.0, 8),
+    # PC-PRO-00001, shipped to Contoso, leaves through dock door 1 on the
+    # truck: inside, then outside
+    ('dock-door-1', 2, epc('PC-PRO', 'PC-PRO-00001'), 2.0, 3.5, 8),
+    ('dock-door-1', 1, epc('PC-PRO', 'PC-PRO-00001'), 3.0, 5.0, 8),
     # a case comes in (outside, then inside): already in storage
     ('dock-door-1', 1, epc('CASE-MID', 'ACM-0000804'), 20.0, 21.0, 6),
     ('dock-door-1', 2, epc('CASE-MID', 'ACM-0000804'), 20.8, 22.5, 6),

@@ -14,10 +14,41 @@ from trytond.transaction import Transaction
 from serial_mes_rfid.epc import encode_sgtin
 from serial_mes_rfid.exceptions import AntennaError, RfidError
 
+from serial_mes.tests.tools import move
+
 from .tools import T0, Site, at, gtin
 
 SSCC = '3174257BF4499602D2000000'
 GIAI = '3474257BF40000000000162E'
+
+
+def ship(site, lot, company, done=False):
+    "A customer shipment of lot, waiting (or done)"
+    pool = Pool()
+    Party = pool.get('party.party')
+    Location = pool.get('stock.location')
+    ShipmentOut = pool.get('stock.shipment.out')
+    Move = pool.get('stock.move')
+    customer, = Party.create([{'name': "Customer",
+                'addresses': [('create', [{}])]}])
+    warehouse = site.places['warehouse']
+    out = move(lot.product, warehouse.output_location,
+        Location.search([('type', '=', 'customer')], limit=1)[0], lot=lot,
+        company=company)
+    shipment = ShipmentOut(customer=customer,
+        delivery_address=customer.addresses[0], warehouse=warehouse,
+        outgoing_moves=[out], company=company)
+    shipment.on_change_warehouse()
+    shipment.save()
+    ShipmentOut.wait([shipment])
+    Move.write(list(shipment.inventory_moves), {'lot': lot.id})
+    if done:
+        shipment = ShipmentOut(shipment.id)
+        ShipmentOut.assign_force([shipment])
+        ShipmentOut.pick([shipment])
+        ShipmentOut.pack([shipment])
+        ShipmentOut.do([shipment])
+    return shipment
 
 
 def batch(reads, batch_id=None, reader='dock-1'):
@@ -140,6 +171,7 @@ class IngestTestCase(_DBTestCase):
         with set_company(company):
             site = Site(company)
             lot_in, lot_out, lot_stay = site.lots
+            ship(site, lot_out, company)
             # lot_in comes in: outside then inside; lot_out goes out
             result = self.ingest(batch([
                         (site.epc(lot_in), 2, at(0)),
@@ -200,11 +232,95 @@ class IngestTestCase(_DBTestCase):
             lot = site.lots[0]
             result = self.ingest(batch([(site.epc(lot), 4, at(0)),
                         (site.epc(expected), 4, at(0))]))
-            self.assertEqual((result['events'], result['moves']), (2, 1))
+            # the expected serial is not yet commissioned: to review
+            self.assertEqual((result['events'], result['moves'],
+                    result['review']), (1, 1, 1))
             self.assertEqual(Lot(lot.id).current_location, site.rack)
             self.assertIsNone(Lot(expected.id).current_location)
             result = self.ingest(batch([(site.epc(lot), 4, at(60))]))
             self.assertEqual((result['events'], result['moves']), (1, 0))
+
+    @with_transaction()
+    def test_serial_not_yet_commissioned_goes_to_review(self):
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Review = pool.get('serial_mes.rfid.review')
+        company = create_company()
+        with set_company(company):
+            site = Site(company)
+            expected, = Lot.create_serials(site.product, numbers=['2001'])
+            epc = site.epc(expected)
+            # a shelf (move), a portal (observe) and a dock-door passage
+            result = self.ingest(batch([(epc, 4, at(0)), (epc, 1, at(0)),
+                        (epc, 3, at(10)), (epc, 2, at(11))]))
+            self.assertEqual((result['events'], result['moves'],
+                    result['review']), (0, 0, 4))
+            self.assertEqual(self.events(expected), [])
+            expected = Lot(expected.id)
+            self.assertEqual(expected.status, 'expected')
+            self.assertIsNone(expected.current_location)
+            entry, = Review.search([('epc', '=', epc)])
+            self.assertEqual((entry.kind, entry.read_count),
+                ('not_commissioned', 4))
+            self.assertIn('2001', entry.detail)
+            self.assertIn('Expected', entry.detail)
+
+    @with_transaction()
+    def test_leaving_without_shipment_goes_to_review(self):
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Review = pool.get('serial_mes.rfid.review')
+        company = create_company()
+        with set_company(company):
+            site = Site(company)
+            lot, shipped, later = site.lots
+            # inside, then outside: out, but on no shipment
+            result = self.ingest(batch([(site.epc(lot), 3, at(0)),
+                        (site.epc(lot), 2, at(2))]))
+            self.assertEqual((result['events'], result['moves'],
+                    result['review']), (1, 0, 1))
+            event, = self.events(lot)
+            self.assertIsNone(json.loads(event.payload).get('direction'))
+            self.assertNotEqual(event.biz_step, 'shipping')
+            self.assertEqual(Lot(lot.id).current_location,
+                site.places['storage'])
+            entry, = Review.search([('epc', '=', site.epc(lot))])
+            self.assertEqual(entry.kind, 'no_shipment')
+            self.assertEqual(entry.last_antenna, site.outside)
+            self.assertIn(lot.number, entry.detail)
+            # coming in needs no shipment
+            result = self.ingest(batch([(site.epc(lot), 2, at(60)),
+                        (site.epc(lot), 3, at(62))]))
+            self.assertEqual((result['events'], result['moves'],
+                    result['review']), (2, 1, 0))
+
+            # on a shipment being shipped (waiting): it leaves
+            ship(site, lot, company)
+            result = self.ingest(batch([(site.epc(lot), 3, at(120)),
+                        (site.epc(lot), 2, at(122))]))
+            self.assertEqual((result['events'], result['moves'],
+                    result['review']), (2, 1, 0))
+            self.assertEqual(json.loads(self.events(lot)[-1].payload)[
+                    'direction'], 'out')
+
+            # shipped (done): leaves within the hour after, not later
+            ship(site, shipped, company, done=True)
+            ship(site, later, company, done=True)
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+            def iso(moment):
+                return moment.isoformat() + 'Z'
+            for lot_, delay in [(shipped, dt.timedelta(minutes=50)),
+                    (later, dt.timedelta(minutes=70))]:
+                self.ingest(batch([(site.epc(lot_), 3, iso(now + delay)),
+                            (site.epc(lot_), 2, iso(now + delay
+                                    + dt.timedelta(seconds=2)))]))
+            self.assertEqual(json.loads(self.events(shipped)[-1].payload
+                    ).get('direction'), 'out')
+            self.assertEqual(Review.search([('epc', '=',
+                            site.epc(shipped))]), [])
+            entry, = Review.search([('epc', '=', site.epc(later))])
+            self.assertEqual(entry.kind, 'no_shipment')
 
     @with_transaction()
     def test_unknown_epcs_go_to_review_with_counts(self):
