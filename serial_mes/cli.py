@@ -359,7 +359,7 @@ def cmd_serial_show(args):
     def show(pool):
         Lot = pool.get('stock.lot')
         product = _product(pool, args.product) if args.product else None
-        lot = Lot.find_serial(args.serial, product=product)
+        lot = Lot.resolve_scan(args.serial, product=product)
         result = lot.as_json(events=args.events)
         for event, record in zip(result['events'], lot.events):
             event.setdefault('description',
@@ -455,9 +455,9 @@ def cmd_recall(args):
         Installation = pool.get('serial_mes.installation')
         lot_ids = set()
         for code in args.lot or []:
-            lots = Lot.search([('rec_name', '=', code)])
-            if not lots:
-                raise CommandError("no lot or serial %r" % code)
+            # a lot's number names every lot of that number; else a scan
+            lots = Lot.search([('rec_name', '=', code)]) or [
+                Lot.resolve_scan(code)]
             lot_ids.update(l.id for l in lots)
         if args.supplier:
             suppliers = Party.search(['OR', ('code', '=', args.supplier),
@@ -531,6 +531,10 @@ def cmd_asn_import(args):
             print("  %(product)s: %(expected)s expected" % line)
 
 
+SERIAL_HELP = ("serial number, alias, GS1 element string, Digital Link "
+    "or EPC")
+
+
 def build_parser():
     parser = ArgumentParser(prog='serial-mes',
         description="Serial-number track and trace on Tryton.")
@@ -566,7 +570,7 @@ def build_parser():
     show = serial_commands.add_parser('show',
         help="status, location, aliases and last events of a serial")
     database_arguments(show, default_name='demo')
-    show.add_argument('serial', help="serial number or any alias")
+    show.add_argument('serial', help=SERIAL_HELP)
     show.add_argument('--product', help="product code or GTIN")
     show.add_argument('--events', type=integer(0, 100000), default=10)
     show.add_argument('--json', action='store_true')
@@ -575,7 +579,7 @@ def build_parser():
     trace = commands.add_parser('trace',
         help="as-built tree of a unit, or where a part is used (--up)")
     database_arguments(trace, default_name='demo')
-    trace.add_argument('serial', help="serial number, alias or GS1 scan")
+    trace.add_argument('serial', help=SERIAL_HELP)
     trace.add_argument('--up', action='store_true',
         help="where-used: every unit above the part")
     trace.add_argument('--at', metavar='DATETIME',
@@ -586,7 +590,8 @@ def build_parser():
     recall = commands.add_parser('recall',
         help="finished units that contain given lots or serials")
     database_arguments(recall, default_name='demo')
-    recall.add_argument('--lot', action='append', metavar='LOT')
+    recall.add_argument('--lot', action='append', metavar='LOT',
+        help="lot number, or a serial as " + SERIAL_HELP + " (repeatable)")
     recall.add_argument('--supplier', help="supplier code or name")
     recall.add_argument('--received-from', metavar='DATE')
     recall.add_argument('--received-to', metavar='DATE')

@@ -102,7 +102,7 @@ def test_recall_by_lot_and_supplier_csv(demo_db, tmp_path):
     assert not any(s.startswith('MB-') for s in serials)
 
     for args, reason in [
-            (['--lot', 'NO-SUCH-LOT'], 'no lot'),
+            (['--lot', 'NO-SUCH-LOT'], '"NO-SUCH-LOT"'),
             (['--supplier', 'Nobody'], 'unknown'),
             ([], '--lot'),
             (['--supplier', 'SUP-HELIX', '--received-from', '2026-13-01'],

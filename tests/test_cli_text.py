@@ -1,6 +1,11 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"The text the serial-mes commands print for people (without --json)"
+"""What a person meets on the command line: the text the commands print
+(without --json), the serials and suppliers they accept"""
+import json
+
+import pytest
+
 from serial_mes.cli import table
 
 
@@ -87,3 +92,51 @@ def test_demo_prints_tables(demo_db):
             'Details'] for l in out.splitlines())
     assert any(l.split()[:2] == ['Serial', 'Product']
         for l in out.splitlines())
+
+
+def _scans_of_pc_pro_00001():
+    from serial_mes_rfid.epc import encode_sgtin
+    epc = encode_sgtin('09506000140179', 'PC-PRO-00001',
+        company_prefix_length=6)
+    return [
+        'PC-PRO-00001',
+        '(01)09506000140179(21)PC-PRO-00001',
+        ']C10109506000140179' + '21PC-PRO-00001',
+        'https://id.gs1.org/01/09506000140179/21/PC-PRO-00001',
+        epc.hex,
+        epc.tag_uri,
+        epc.pure_identity_uri,
+        ]
+
+
+def test_every_command_taking_a_serial_accepts_every_scan(demo_db):
+    scans = _scans_of_pc_pro_00001()
+    for scan in scans:
+        shown = json.loads(demo_db('serial', 'show', scan, '--json',
+                check=True).stdout)
+        assert shown['number'] == 'PC-PRO-00001', scan
+    # the same resolution in trace and recall (each call takes seconds)
+    for scan in scans[3:5]:
+        tree = json.loads(demo_db('trace', scan, '--json',
+                check=True).stdout)
+        assert tree['serial'] == 'PC-PRO-00001', scan
+    for scan in scans[1], scans[6]:
+        recall = json.loads(demo_db('recall', '--lot', scan, '--json',
+                check=True).stdout)
+        assert [u['serial'] for u in recall['units']] == ['PC-PRO-00001']
+
+
+def test_a_scan_of_another_product_or_nothing_is_refused(demo_db):
+    for args, reason in [
+            (['serial', 'show', '(01)09506000140179(21)PC-PRO-00001',
+                    '--product', 'SSD-1TB'], 'is not a'),
+            (['serial', 'show', '(01)09506000140179(21)NO-SUCH'],
+                'NO-SUCH'),
+            (['trace', 'urn:epc:id:sgtin:950600.0014017.NO-SUCH'],
+                'NO-SUCH'),
+            (['recall', '--lot', '(01)09506000000008'], 'no serial')]:
+        result = demo_db(*args)
+        assert result.returncode == 2, args
+        assert result.stdout == ''
+        assert result.stderr.count('\n') == 1
+        assert reason in result.stderr, (args, result.stderr)
