@@ -165,6 +165,71 @@ def print_json(value):
     sys.stdout.write('\n')
 
 
+def table(headers, rows, indent=''):
+    """The lines of rows in aligned columns under headers (none when
+    headers is None); None and missing cells are blank"""
+    lines = [list(headers)] if headers is not None else []
+    lines += [['' if cell is None else str(cell) for cell in row]
+        for row in rows]
+    if not lines:
+        return []
+    columns = max(len(line) for line in lines)
+    widths = [max(len(line[i]) if i < len(line) else 0 for line in lines)
+        for i in range(columns)]
+    return [(indent + '  '.join(cell.ljust(width)
+                for cell, width in zip(line, widths))).rstrip()
+        for line in lines]
+
+
+def print_table(headers, rows, indent=''):
+    for line in table(headers, rows, indent=indent):
+        print(line)
+
+
+def status_name(status):
+    "The name of a serial's status for people (its code if unknown)"
+    from .event import STATUSES
+    return dict(STATUSES).get(status, status)
+
+
+def status_change(status_from, status_to):
+    if status_from and status_to:
+        return '%s -> %s' % (status_name(status_from), status_name(status_to))
+    if status_from:
+        return 'was %s' % status_name(status_from)
+    return status_name(status_to) if status_to else ''
+
+
+def event_rows(events):
+    "Rows of print_table for events as as_json gives them"
+    return [(
+            event['event_time'][:19].replace('T', ' '),
+            (event['biz_step'] or '').capitalize(),
+            status_change(event['status_from'], event['status_to']),
+            event['location'],
+            event.get('description') or '',
+            ) for event in events]
+
+
+EVENT_HEADERS = ('Time', 'Step', 'Status', 'Location', 'Details')
+# how the text output names a serial's other numbers
+ALIAS_LABELS = {
+    'supplier': "supplier serial",
+    'internal': "internal serial",
+    'customer_asset': "customer asset tag",
+    'mac': "MAC address",
+    'imei': "IMEI",
+    'previous': "previous number",
+    'other': "other number",
+    }
+
+
+def alias_label(alias_type):
+    from .alias import ALIAS_TYPES
+    return ALIAS_LABELS.get(alias_type) or dict(ALIAS_TYPES).get(
+        alias_type, alias_type)
+
+
 def cmd_barcode_parse(args):
     try:
         barcode = gs1.parse_barcode(args.text, plain=args.plain)
@@ -173,10 +238,14 @@ def cmd_barcode_parse(args):
     result = barcode.as_dict()
     if args.json:
         print_json(result)
-    else:
-        for key, value in result.items():
-            if value not in (None, {}, ''):
-                print('%s: %s' % (key, value))
+        return
+    print_table(None, [(label + ':', result.get(key)) for key, label in [
+                ('kind', "Kind"), ('gtin', "GTIN"), ('serial', "Serial"),
+                ('lot', "Lot"), ('expiry', "Expiry"), ('text', "Text"),
+                ('digital_link', "Digital Link")] if result.get(key)])
+    if result['ais']:
+        print()
+        print_table(('AI', 'Value'), result['ais'].items())
 
 
 def cmd_demo(args):
@@ -226,30 +295,18 @@ def cmd_demo(args):
             '%s %d' % item for item in sorted(
                 summary['serials_by_status'].items())))
     unit = summary['shipped_unit']
-    print("\n%s (%s) is %s, held by %s; its history:" % (
-            unit['number'], unit['product'], unit['status'], unit['holder']))
-    for event in reversed(unit['events']):
-        print("  %s  %-13s %s -> %s at %s" % (
-                event['event_time'][:19], event['biz_step'],
-                event['status_from'] or '-', event['status_to'] or '-',
-                event['location'] or '-'))
+    print("\n%s (%s) is %s%s; its history:" % (
+            unit['number'], unit['product'], status_name(unit['status']),
+            ', held by %s' % unit['holder'] if unit['holder'] else ''))
+    print_table(EVENT_HEADERS, event_rows(reversed(unit['events'])),
+        indent='  ')
     print("\nAs-built tree of %s (serial-mes trace %s):" % (
             unit['number'], unit['number']))
-
-    def show(node, depth=1):
-        print("  %s%s  %s%s" % ('  ' * (depth - 1), node['serial'],
-                node['product'], ' (supplier serial %s)' %
-                node['original_number'] if node.get('original_number')
-                else ''))
-        for child in node['children']:
-            show(child, depth + 1)
-    show(summary['trace'])
+    print_tree(summary['trace'], 'children', indent='  ')
     recall = summary['recall']
     print("\nRecall of CPU %s (serial-mes recall --lot %s):" % (
             recall['lot'], recall['lot']))
-    for affected in recall['units']:
-        print("  %(serial)s  %(status)s at %(location)s, holder %(holder)s, "
-            "delivered %(delivered)s" % affected)
+    print_recall(recall['units'], indent='  ')
     print("\nLog in to the web client with 'serial-mes serve -d %s' "
         "(user admin, password %s)." % (name, args.admin_password))
 
@@ -302,14 +359,36 @@ def cmd_serial_show(args):
     def show(pool):
         Lot = pool.get('stock.lot')
         product = _product(pool, args.product) if args.product else None
-        return Lot.find_serial(args.serial, product=product).as_json(
-            events=args.events)
+        lot = Lot.resolve_scan(args.serial, product=product)
+        result = lot.as_json(events=args.events)
+        for event, record in zip(result['events'], lot.events):
+            event.setdefault('description',
+                getattr(record, 'description', '') or '')
+        return result
     result = with_service(args, show)
     if args.json:
         print_json(result)
+        return
+    print_table(None, [(label + ':', value) for label, value in [
+                ("Serial", result['number']),
+                ("Product", result['product']),
+                ("GTIN", result['gtin']),
+                ("Status", status_name(result['status'])),
+                ("Inventory", result['inventory']),
+                ("Location", result['location']),
+                ("Holder", result['holder'])]])
+    if result['aliases']:
+        print("\nAliases:")
+        print_table(('Type', 'Value', 'Party', 'Valid from', 'Valid to'), [
+                (alias_label(a['type']), a['value'], a['party'],
+                    a['valid_from'], a['valid_to'])
+                for a in result['aliases']], indent='  ')
+    print("\nEvents (newest first):")
+    if result['events']:
+        print_table(EVENT_HEADERS, event_rows(result['events']),
+            indent='  ')
     else:
-        for key, value in result.items():
-            print('%s: %s' % (key, value))
+        print("  none")
 
 
 def _datetime(value):
@@ -346,16 +425,21 @@ def cmd_trace(args):
     if args.json:
         print_json(result)
     else:
-        key = 'parents' if args.up else 'children'
+        print_tree(result, 'parents' if args.up else 'children')
 
-        def show(node, depth=0):
-            print('%s%s  %s  [%s]%s' % ('  ' * depth, node['serial'],
-                    node['product'], node['status'],
-                    ' (was %s)' % node['original_number']
-                    if node.get('original_number') else ''))
-            for sub in node[key]:
-                show(sub, depth + 1)
-        show(result)
+
+def print_tree(root, key, indent=''):
+    "A trace's tree of nodes, each under its parent (or child, for --up)"
+    rows = []
+
+    def add(node, depth):
+        rows.append(('  ' * depth + node['serial'], node['product'],
+                status_name(node['status']), node.get('original_number')))
+        for sub in node[key]:
+            add(sub, depth + 1)
+    add(root, 0)
+    print_table(('Serial', 'Product', 'Status', 'Original number'), rows,
+        indent=indent)
 
 
 def cmd_recall(args):
@@ -371,9 +455,9 @@ def cmd_recall(args):
         Installation = pool.get('serial_mes.installation')
         lot_ids = set()
         for code in args.lot or []:
-            lots = Lot.search([('rec_name', '=', code)])
-            if not lots:
-                raise CommandError("no lot or serial %r" % code)
+            # a lot's number names every lot of that number; else a scan
+            lots = Lot.search([('rec_name', '=', code)]) or [
+                Lot.resolve_scan(code)]
             lot_ids.update(l.id for l in lots)
         if args.supplier:
             suppliers = Party.search(['OR', ('code', '=', args.supplier),
@@ -391,9 +475,17 @@ def cmd_recall(args):
     if args.json:
         print_json({'count': len(units), 'units': units})
     else:
-        for unit in units:
-            print('%(serial)s  %(product)s  %(status)s  %(location)s  '
-                '%(holder)s  %(delivered)s' % unit)
+        print_recall(units)
+
+
+def print_recall(units, indent=''):
+    if not units:
+        print(indent + "no unit contains these parts")
+        return
+    print_table(('Serial', 'Product', 'Status', 'Location', 'Holder',
+            'Delivered'), [(u['serial'], u['product'], status_name(
+                    u['status']), u['location'], u['holder'], u['delivered'])
+            for u in units], indent=indent)
 
 
 def _read_asn(path):
@@ -443,6 +535,10 @@ def cmd_asn_import(args):
             print("  %s: %s" % (line['product'], ", ".join(counts)))
 
 
+SERIAL_HELP = ("serial number, alias, GS1 element string, Digital Link "
+    "or EPC")
+
+
 def build_parser():
     parser = ArgumentParser(prog='serial-mes',
         description="Serial-number track and trace on Tryton.")
@@ -478,7 +574,7 @@ def build_parser():
     show = serial_commands.add_parser('show',
         help="status, location, aliases and last events of a serial")
     database_arguments(show, default_name='demo')
-    show.add_argument('serial', help="serial number or any alias")
+    show.add_argument('serial', help=SERIAL_HELP)
     show.add_argument('--product', help="product code or GTIN")
     show.add_argument('--events', type=integer(0, 100000), default=10)
     show.add_argument('--json', action='store_true')
@@ -487,7 +583,7 @@ def build_parser():
     trace = commands.add_parser('trace',
         help="as-built tree of a unit, or where a part is used (--up)")
     database_arguments(trace, default_name='demo')
-    trace.add_argument('serial', help="serial number, alias or GS1 scan")
+    trace.add_argument('serial', help=SERIAL_HELP)
     trace.add_argument('--up', action='store_true',
         help="where-used: every unit above the part")
     trace.add_argument('--at', metavar='DATETIME',
@@ -498,7 +594,8 @@ def build_parser():
     recall = commands.add_parser('recall',
         help="finished units that contain given lots or serials")
     database_arguments(recall, default_name='demo')
-    recall.add_argument('--lot', action='append', metavar='LOT')
+    recall.add_argument('--lot', action='append', metavar='LOT',
+        help="lot number, or a serial as " + SERIAL_HELP + " (repeatable)")
     recall.add_argument('--supplier', help="supplier code or name")
     recall.add_argument('--received-from', metavar='DATE')
     recall.add_argument('--received-to', metavar='DATE')

@@ -202,9 +202,23 @@ class Lot(metaclass=PoolMeta):
                 'serial_mes.msg_serial_ambiguous', code=code))
 
     @classmethod
+    def find_epc(cls, code, product=None):
+        """The serial whose EPC (hex or URI) is code, or None; only with
+        serial_mes_rfid activated, which gives serials their EPC"""
+        if 'epc' not in cls._fields:
+            return None
+        domain = [('epc', '=', code)]
+        if product:
+            domain.append(('product', '=', product.id))
+        lots = cls.search(domain, limit=2)
+        return lots[0] if len(lots) == 1 else None
+
+    @classmethod
     def resolve_scan(cls, code, product=None):
         """The serial a scan names: a GS1 barcode or Digital Link with
-        (01)+(21), or a serial number or alias typed or scanned as is"""
+        (01)+(21), a serial number or alias typed or scanned as is, or the
+        EPC of its RFID tag.  Every command and page that takes a serial
+        resolves it here."""
         pool = Pool()
         Product = pool.get('product.product')
         from .gs1 import BarcodeError, parse_barcode
@@ -215,7 +229,14 @@ class Lot(metaclass=PoolMeta):
                     'serial_mes.msg_scan_invalid', code=code,
                     error=str(exception)))
         if barcode.kind == 'plain':
-            return cls.find_serial(barcode.text.strip(), product=product)
+            text = barcode.text.strip()
+            try:
+                return cls.find_serial(text, product=product)
+            except SerialNotFound:
+                lot = cls.find_epc(text, product=product)
+                if lot is None:
+                    raise
+                return lot
         if not barcode.serial:
             raise SerialNotFound(gettext(
                     'serial_mes.msg_scan_no_serial', code=code))

@@ -14,8 +14,8 @@ def test_demo_prints_a_summary(demo_db):
     assert 'scanned its 18 serials at the dock (matched 18)' in out
     assert 'received 6 serials without ASN' in out
     assert 'shipped PC-PRO-00001 to Contoso Retail' in out
-    assert 'PC-PRO-00001 ([PC-PRO] Desktop PC Northwind Pro) is at_customer' \
-        in out
+    assert 'PC-PRO-00001 ([PC-PRO] Desktop PC Northwind Pro) is At Customer' \
+        ', held by Contoso Retail' in out
 
 
 def test_serial_show_by_number_and_alias(demo_db):
@@ -102,7 +102,7 @@ def test_recall_by_lot_and_supplier_csv(demo_db, tmp_path):
     assert not any(s.startswith('MB-') for s in serials)
 
     for args, reason in [
-            (['--lot', 'NO-SUCH-LOT'], 'no lot'),
+            (['--lot', 'NO-SUCH-LOT'], '"NO-SUCH-LOT"'),
             (['--supplier', 'Nobody'], 'unknown'),
             ([], '--lot'),
             (['--supplier', 'SUP-HELIX', '--received-from', '2026-13-01'],

@@ -1,0 +1,142 @@
+# This file is part of Serial MES.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""What a person meets on the command line: the text the commands print
+(without --json), the serials and suppliers they accept"""
+import json
+
+import pytest
+
+from serial_mes.cli import table
+
+
+def test_table_aligns_columns_under_headers():
+    lines = table(('Serial', 'Status', 'Holder'), [
+            ('PC-PRO-00001', 'At Customer', 'Contoso Retail'),
+            ('SSD-1TB-00003', None, None)])
+    assert lines == [
+        'Serial         Status       Holder',
+        'PC-PRO-00001   At Customer  Contoso Retail',
+        'SSD-1TB-00003',
+        ]
+    assert table(None, [('Serial:', 'X'), ('Location:', None)],
+        indent='  ') == ['  Serial:    X', '  Location:']
+    assert table(('A', 'B'), []) == ['A  B']
+
+
+def _no_python_values(text):
+    for word in ['None', "{'", "['", 'status_from']:
+        assert word not in text, (word, text)
+
+
+def test_serial_show_prints_fields_and_events_in_columns(demo_db):
+    out = demo_db('serial', 'show', 'PC-PRO-00001', check=True).stdout
+    _no_python_values(out)
+    lines = out.splitlines()
+    assert 'Serial:     PC-PRO-00001' in lines
+    assert 'Status:     At Customer' in lines
+    assert 'Holder:     Contoso Retail' in lines
+    header = lines.index('Events (newest first):') + 1
+    assert lines[header].split() == [
+        'Time', 'Step', 'Status', 'Location', 'Details']
+    shipping = lines[header + 1]
+    assert 'Shipping' in shipping and 'In Stock -> At Customer' in shipping
+    # columns line up: every event's status starts under the header's
+    column = lines[header].index('Status')
+    assert shipping[column:].startswith('In Stock -> At Customer')
+
+    # a unit without holder: blank, not None; its MAC address as an alias
+    out = demo_db('serial', 'show', 'PC-PRO-00002', check=True).stdout
+    _no_python_values(out)
+    assert 'Holder:' in out.splitlines()
+    assert any(l.split()[:3] == ['MAC', 'address', '00:1B:21:3A:4F:5C']
+        for l in out.splitlines())
+
+
+def test_recall_prints_a_table_or_says_nothing_is_affected(demo_db):
+    out = demo_db('recall', '--supplier', 'SUP-HELIX', check=True).stdout
+    _no_python_values(out)
+    lines = out.splitlines()
+    assert lines[0].split() == ['Serial', 'Product', 'Status', 'Location',
+        'Holder', 'Delivered']
+    unit, = [l for l in lines if l.startswith('PC-PRO-00001 ')]
+    assert 'At Customer' in unit and 'Contoso Retail' in unit
+
+    empty = demo_db('recall', '--supplier', 'SUP-HELIX', '--received-to',
+        '2000-01-01', check=True)
+    assert empty.stdout == 'no unit contains these parts\n'
+
+
+def test_trace_and_barcode_parse_print_columns(demo_db):
+    out = demo_db('trace', 'PC-PRO-00001', check=True).stdout
+    _no_python_values(out)
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ['Serial', 'Product', 'Status']
+    assert lines[1].startswith('PC-PRO-00001 ')
+    assert 'At Customer' in lines[1]
+    # a part of the board, indented under it
+    assert any(l.startswith('    HXC8-') for l in lines)
+
+    out = demo_db('barcode', 'parse', '(01)09506000134352(21)0001',
+        database=False, check=True).stdout
+    _no_python_values(out)
+    lines = out.splitlines()
+    assert 'GTIN:          09506000134352' in lines
+    assert 'Serial:        0001' in lines
+    assert lines[lines.index('AI  Value') + 1] == '01  09506000134352'
+
+
+def test_demo_prints_tables(demo_db):
+    out = demo_db.demo_output
+    _no_python_values(out)
+    assert any(l.split() == ['Time', 'Step', 'Status', 'Location',
+            'Details'] for l in out.splitlines())
+    assert any(l.split()[:2] == ['Serial', 'Product']
+        for l in out.splitlines())
+
+
+def _scans_of_pc_pro_00001():
+    from serial_mes_rfid.epc import encode_sgtin
+    epc = encode_sgtin('09506000140179', 'PC-PRO-00001',
+        company_prefix_length=6)
+    return [
+        'PC-PRO-00001',
+        '(01)09506000140179(21)PC-PRO-00001',
+        ']C10109506000140179' + '21PC-PRO-00001',
+        'https://id.gs1.org/01/09506000140179/21/PC-PRO-00001',
+        epc.hex,
+        epc.tag_uri,
+        epc.pure_identity_uri,
+        ]
+
+
+def test_every_command_taking_a_serial_accepts_every_scan(demo_db):
+    scans = _scans_of_pc_pro_00001()
+    for scan in scans:
+        shown = json.loads(demo_db('serial', 'show', scan, '--json',
+                check=True).stdout)
+        assert shown['number'] == 'PC-PRO-00001', scan
+    # the same resolution in trace and recall (each call takes seconds)
+    for scan in scans[3:5]:
+        tree = json.loads(demo_db('trace', scan, '--json',
+                check=True).stdout)
+        assert tree['serial'] == 'PC-PRO-00001', scan
+    for scan in scans[1], scans[6]:
+        recall = json.loads(demo_db('recall', '--lot', scan, '--json',
+                check=True).stdout)
+        assert [u['serial'] for u in recall['units']] == ['PC-PRO-00001']
+
+
+def test_a_scan_of_another_product_or_nothing_is_refused(demo_db):
+    for args, reason in [
+            (['serial', 'show', '(01)09506000140179(21)PC-PRO-00001',
+                    '--product', 'SSD-1TB'], 'is not a'),
+            (['serial', 'show', '(01)09506000140179(21)NO-SUCH'],
+                'NO-SUCH'),
+            (['trace', 'urn:epc:id:sgtin:950600.0014017.NO-SUCH'],
+                'NO-SUCH'),
+            (['recall', '--lot', '(01)09506000000008'], 'no serial')]:
+        result = demo_db(*args)
+        assert result.returncode == 2, args
+        assert result.stdout == ''
+        assert result.stderr.count('\n') == 1
+        assert reason in result.stderr, (args, result.stderr)
