@@ -4,6 +4,7 @@
 import datetime as dt
 import json
 import os
+import time
 from decimal import Decimal
 
 from trytond.transaction import Transaction
@@ -35,6 +36,18 @@ def setup_company(pool, data):
             'company': company.id,
             })
     return company
+
+
+def wait_whole_second():
+    """Wait for the next whole second and return it in ISO format with its
+    UTC offset: the server's clock is UTC (trytond sets TZ), so events
+    recorded before the call are before it, those after, after it"""
+    now = dt.datetime.now()
+    moment = now.replace(microsecond=0) + dt.timedelta(seconds=1)
+    while now < moment:
+        time.sleep((moment - now).total_seconds())
+        now = dt.datetime.now()
+    return moment.replace(tzinfo=dt.timezone.utc).isoformat()
 
 
 class Demo:
@@ -407,16 +420,34 @@ class Demo:
             % ', '.join(u.number for u in built))
 
     def repair(self):
+        """The last unit's SSD replaced, between two whole seconds printed
+        for `serial-mes trace --at` (which takes whole seconds): the
+        assembly is over by the first, the repair done by the second"""
         Installation = self.pool.get('serial_mes.installation')
         unit = self.units[-1]
         link, = [c for c in unit.components
             if c.product == self.products['ssd']]
         new, = self.serials('ssd', limit=1)
         old = link.child.number
+        before = wait_whole_second()
+        # a second more: the repair is later than `before`, not at it
+        wait_whole_second()
         Installation.replace(link, new, 'defective',
             note="SMART errors at burn-in", scrap=True)
+        after = wait_whole_second()
+        self.summary['repair'] = {
+            'unit': unit.number,
+            'removed': old,
+            'installed': new.number,
+            'reason': 'defective',
+            'before': before,
+            'after': after,
+            }
         self.step("repaired %s: SSD %s (defective, scrapped) replaced by %s"
-            % (unit.number, old, new.number))
+            "\n  serial-mes trace %s --at %s   shows %s fitted"
+            "\n  serial-mes trace %s --at %s   shows %s fitted"
+            % (unit.number, old, new.number, unit.number, before, old,
+                unit.number, after, new.number))
 
     def ship_unit(self):
         pool = self.pool
