@@ -19,6 +19,14 @@ class RecallStart(ModelView):
     received_from = fields.Date("Received from")
     received_to = fields.Date("Received to")
 
+    @fields.depends('lots')
+    def on_scan_code(self, code):
+        "A scan (Tryton's code scanner) adds the serial it names"
+        Lot = Pool().get('stock.lot')
+        lot = Lot.resolve_scan(code)
+        if lot not in self.lots:
+            self.lots = list(self.lots) + [lot]
+
 
 class RecallUnit(ModelView):
     __name__ = 'serial_mes.recall.unit'
@@ -44,7 +52,9 @@ class Recall(Wizard):
     start = StateView('serial_mes.recall.start',
         'serial_mes.recall_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Search", 'search', 'tryton-search', default=True),
+            # not the default: Enter (a scanner's suffix) must not start
+            # the search before the serial is added
+            Button("Search", 'search', 'tryton-search'),
             ])
     search = StateTransition()
     result = StateView('serial_mes.recall.result',

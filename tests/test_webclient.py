@@ -698,3 +698,72 @@ def test_webclient_recall(web_server, demo_db, output_dir):
         expect(page.locator('.wizard-dialog').filter(visible=True)
             ).to_have_count(0)
         problems.check(page, "closing the recall")
+
+
+PC_GS1 = '(01)09506000140179(21)%s' % SHIPPED  # its label's element string
+
+
+def test_webclient_recall_scan(web_server, demo_db, output_dir):
+    """Serials scanned into the Recall wizard (Tryton's code scanner: a
+    code then Enter, as a scanner types it) are added to its lots; Enter
+    never starts the search"""
+    cpu = _component(_component(_trace(demo_db, SHIPPED), 'MB-B760'),
+        'CPU-8C65')['serial']
+    expected = json.loads(demo_db('recall', '--lot', cpu, '--lot', SHIPPED,
+            '--json', check=True).stdout)
+
+    with _browser(output_dir, 'recall-scan') as (
+            page, problems, preferences, shot):
+        _, serial_mes = _start(page, web_server, demo_db, problems,
+            preferences)
+        _menu_entry(page, serial_mes, 'Recall')
+        wizard = page.locator('.wizard-dialog').filter(visible=True)
+        expect(wizard.locator('.model-title')).to_have_text('Recall')
+        lots = wizard.locator('.form-many2many').first
+        page.wait_for_load_state('networkidle')
+
+        # Enter in the wizard (here in the lots' entry) starts no search
+        entry = lots.locator('input').filter(visible=True).first
+        entry.fill(cpu)
+        entry.press('Enter')
+        page.wait_for_load_state('networkidle')
+        page.wait_for_timeout(500)
+        for window in page.locator('.modal').filter(visible=True).all():
+            if window.locator('.model-title, .modal-title').filter(
+                    has_text=re.compile('^Search')).count():
+                window.get_by_role('button', name='Cancel').click()
+        expect(wizard.locator('input[name="count"]')).to_have_count(0)
+        problems.check(page, "pressing Enter in the Recall wizard")
+        entry.fill('')
+
+        # The code scanner stays open (loop): one scan after the other
+        wizard.get_by_role('button', name='Scan').click()
+        scanner = page.locator('.code-scanner').filter(visible=True)
+        code = scanner.locator('input[aria-label="Code"]')
+        for scan, number in [(cpu, cpu), (PC_GS1, SHIPPED)]:
+            code.fill(scan)
+            code.press('Enter')
+            expect(lots.locator('.treeview tbody tr').filter(
+                    has_text=number)).to_have_count(1)
+            expect(scanner).to_be_visible()
+        shot('recall-scan')
+        # a code that names no serial is refused in words (sao closes its
+        # scanner on a refusal), nothing added
+        code.fill('NO-SUCH-SERIAL-42')
+        code.press('Enter')
+        warning = page.locator('.warning-dialog').filter(visible=True)
+        expect(warning).to_contain_text(
+            'No serial has the number or alias "NO-SUCH-SERIAL-42"')
+        warning.get_by_role('button', name='OK').click()
+        expect(warning).to_have_count(0)
+        expect(scanner).to_have_count(0)
+        expect(lots.locator('.treeview tbody tr')).to_have_count(2)
+        expect(wizard.locator('input[name="count"]')).to_have_count(0)
+        problems.check(page, "scanning serials into the Recall wizard")
+
+        # The search (its button) finds what the command line finds
+        wizard.locator('.modal-footer').get_by_role('button',
+            name='Search').click()
+        count = wizard.locator('input[name="count"]').filter(visible=True)
+        expect(count).to_have_value(str(expected['count']))
+        problems.check(page, "searching the scanned serials")
