@@ -229,10 +229,8 @@ def cmd_demo(args):
     print("\n%s (%s) is %s, held by %s; its history:" % (
             unit['number'], unit['product'], unit['status'], unit['holder']))
     for event in reversed(unit['events']):
-        print("  %s  %-13s %s -> %s at %s" % (
-                event['event_time'][:19], event['biz_step'],
-                event['status_from'] or '-', event['status_to'] or '-',
-                event['location'] or '-'))
+        print("  %s  %-13s %s" % (event['event_time'][:19],
+                event['biz_step'], event['description']))
     print("\nAs-built tree of %s (serial-mes trace %s):" % (
             unit['number'], unit['number']))
 
