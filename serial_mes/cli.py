@@ -360,11 +360,7 @@ def cmd_serial_show(args):
         Lot = pool.get('stock.lot')
         product = _product(pool, args.product) if args.product else None
         lot = Lot.resolve_scan(args.serial, product=product)
-        result = lot.as_json(events=args.events)
-        for event, record in zip(result['events'], lot.events):
-            event.setdefault('description',
-                getattr(record, 'description', '') or '')
-        return result
+        return lot.as_json(events=args.events)
     result = with_service(args, show)
     if args.json:
         print_json(result)

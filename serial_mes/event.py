@@ -10,7 +10,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from . import bulk
+from . import bulk, describe
 from .exceptions import EventAppendOnlyError
 
 EVENT_TYPES = [
@@ -103,11 +103,16 @@ class Event(ModelSQL, ModelView):
                 'company': Eval('company', -1),
                 }, depends={'company'}),
         'get_product')
-    event_time = fields.DateTime("Event Time", required=True,
+    # Timestamps, not DateTime: Tryton stores a DateTime in whole seconds
+    # (rounded on PostgreSQL) while events and installations are ordered
+    # and compared to the microsecond; the web client reads them back
+    # unchanged (a DateTime with microseconds came back as changed)
+    event_time = fields.Timestamp("Event Time", required=True,
         help="When it happened (stored in UTC).")
     event_time_zone_offset = fields.Char("Time Zone Offset", required=True,
         help="The offset of the local time where it happened, as +HH:MM.")
-    recorded_at = fields.DateTime("Recorded at", required=True, readonly=True)
+    recorded_at = fields.Timestamp("Recorded at", required=True,
+        readonly=True)
     event_type = fields.Selection(EVENT_TYPES, "Type", required=True)
     action = fields.Selection(ACTIONS, "Action",
         states={
@@ -125,6 +130,10 @@ class Event(ModelSQL, ModelView):
     status_from = fields.Selection([(None, '')] + STATUSES, "Status from")
     status_to = fields.Selection([(None, '')] + STATUSES, "Status to")
     payload = fields.Text("Payload", help="Free JSON data.")
+    description = fields.Function(fields.Char("Details",
+            help="What happened, in words: the part fitted or removed "
+            "and where, the unit it went into, the new number."),
+        'get_description')
     corrects = fields.Many2One('serial_mes.event', "Corrects",
         ondelete='SET NULL', readonly=True,
         help="The event this correction was recorded for.")
@@ -202,6 +211,10 @@ class Event(ModelSQL, ModelView):
 
     def get_product(self, name):
         return self.lot.product.id
+
+    @classmethod
+    def get_description(cls, events, name):
+        return describe.describe(events)
 
     @classmethod
     def validate_fields(cls, events, field_names):

@@ -13,9 +13,11 @@ from sql.aggregate import Max
 from sql.conditionals import Coalesce
 from sql.operators import Equal, Exists
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
@@ -280,14 +282,19 @@ class Installation(ModelSQL, ModelView):
             origin=str(link),
             operator=operator.id if operator else None,
             read_point=str(work_center) if work_center else None)
+        # the unit keeps its status and place; the part is where the unit is
+        location = (parent.current_location.id if parent.current_location
+            else None)
         rows = Event.bulk_values([parent.id], company, disposition='active',
+            status_from=parent.status, status_to=parent.status,
+            location=location,
             payload=json.dumps({'installed': child.number if child else
                     None, 'product': product.rec_name,
                     'quantity': quantity}), **common)
         if is_serial:
             rows += Event.bulk_values([child.id], company,
                 disposition='inactive', status_from=child.status,
-                status_to='installed',
+                status_to='installed', location=location,
                 payload=json.dumps({'parent': parent.number}), **common)
             Lot._write_status({child.id: ('installed', None, None)})
         Event.insert_rows(rows)
@@ -317,8 +324,13 @@ class Installation(ModelSQL, ModelView):
         common = dict(event_type='association', action='delete',
             biz_step=biz_step, source=source, event_time=now,
             origin=str(link))
-        rows = Event.bulk_values([link.parent.id], company,
-            disposition='active', payload=json.dumps({
+        parent = link.parent
+        place = (parent.current_location.id if parent.current_location
+            else None)
+        rows = Event.bulk_values([parent.id], company,
+            disposition='active', status_from=parent.status,
+            status_to=parent.status, location=place,
+            payload=json.dumps({
                     'removed': link.child.number if link.child else None,
                     'reason': reason, 'note': note}), **common)
         child = link.child
@@ -326,7 +338,8 @@ class Installation(ModelSQL, ModelView):
             rows += Event.bulk_values([child.id], company,
                 disposition='needs_replacement' if reason == 'defective'
                 else 'active', status_from='installed',
-                status_to='installed', payload=json.dumps({
+                status_to='in_wip', location=place,
+                payload=json.dumps({
                         'parent': link.parent.number, 'reason': reason}),
                 **common)
         Event.insert_rows(rows)
@@ -341,13 +354,23 @@ class Installation(ModelSQL, ModelView):
     def replace(cls, link, new_child, reason, note=None, location=None,
             scrap=False, operator=None, work_center=None, source='manual'):
         "Repair: new_child takes link's place; history keeps both"
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Lot.lock_serials([new_child])
+        new_child = Lot(new_child.id)
         cls.check_install(link.parent, new_child,
             check_bom=False)
         if new_child.product != link.product:
             raise InstallationError(gettext(
                     'serial_mes.msg_installation_replace_product',
                     new=new_child.rec_name, old=link.product.rec_name))
-        # One instant: at any time exactly one of the two is installed
+        # The new part leaves stock first, so that its events read in
+        # order: consumed, then fitted
+        if new_child.product.serial_rule and new_child.status == 'in_stock':
+            Lot.consume(new_child, source=source)
+            new_child = Lot(new_child.id)
+        # One instant: at any time exactly one of the two is installed; at
+        # that instant the removal is recorded before the fitting
         now = dt.datetime.now()
         cls.remove(link, reason, note=note, location=location, scrap=scrap,
             source=source, biz_step='repairing', at=now)
@@ -444,6 +467,29 @@ class Installation(ModelSQL, ModelView):
                 'holder': parties[holder].rec_name if holder else None,
                 'delivered': (date.isoformat() if date else None),
                 } for unit, status, location, holder, date in rows]
+
+    @classmethod
+    def statuses_at(cls, lot_ids, at):
+        """{lot id: status} of lot_ids at time at, from their events: the
+        status the last event up to at left (the current one for a lot
+        without such an event). Events of one instant count in the order
+        they were recorded (a replacement's removal before its fitting)."""
+        pool = Pool()
+        Event = pool.get('serial_mes.event')
+        Lot = pool.get('stock.lot')
+        lot_ids = list(set(lot_ids))
+        result = {l.id: l.status for l in Lot.browse(lot_ids)}
+        event = Event.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice(lot_ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*event.select(event.lot, event.status_to,
+                    where=fields.SQL_OPERATORS['in'](event.lot, list(sub))
+                    & (event.event_time <= at)
+                    & (event.status_to != Null),
+                    order_by=[event.event_time.asc, event.id.asc]))
+            for lot_id, status in cursor:
+                result[lot_id] = status
+        return result
 
     # --- queries: one recursive statement each ----------------------------
 
@@ -561,7 +607,6 @@ class Installation(ModelSQL, ModelView):
                     lot.holder, delivered,
                     where=~Exists(installed),
                     with_=[up], order_by=[lot.id])
-        from trytond import backend
         if backend.name == 'postgresql':
             cursor = Transaction().connection.cursor()
             cursor.execute(cls._top_level_postgresql(), (list(lot_ids),))
@@ -632,14 +677,29 @@ class Lot(metaclass=PoolMeta):
         for link_id, parent_id, _, _ in rows:
             children[parent_id].append(links[link_id])
 
+        nodes = []
+
         def node(lot, link=None):
             value = lot.trace_node() if lot else {}
+            if lot:
+                nodes.append((lot, value))
             if link:
                 value.update(link.trace_link())
             value['children'] = [node(l.child, l) for l in children.get(
                     lot.id if lot else None, [])]
             return value
-        return node(self)
+        tree = node(self)
+        if at is not None:
+            self._statuses_at(nodes, at)
+        return tree
+
+    @staticmethod
+    def _statuses_at(nodes, at):
+        "Set each node's status as it was at time at: nodes are (lot, node)"
+        Installation = Pool().get('serial_mes.installation')
+        statuses = Installation.statuses_at([l.id for l, _ in nodes], at)
+        for lot, value in nodes:
+            value['status'] = statuses[lot.id]
 
     def where_used(self, at=None):
         "Nested dict up to the top-level units (the CLI's trace --up)"
@@ -651,14 +711,20 @@ class Lot(metaclass=PoolMeta):
         for link_id, _, child_id, _ in rows:
             parents[child_id].append(links[link_id])
 
+        nodes = []
+
         def node(lot, link=None):
             value = lot.trace_node()
+            nodes.append((lot, value))
             if link:
                 value.update(link.trace_link())
             value['parents'] = [node(l.parent, l)
                 for l in parents.get(lot.id, [])]
             return value
-        return node(self)
+        tree = node(self)
+        if at is not None:
+            self._statuses_at(nodes, at)
+        return tree
 
     def trace_node(self):
         return {

@@ -635,6 +635,7 @@ class Lot(metaclass=PoolMeta):
                     'status_to': e.status_to,
                     'source': e.source,
                     'location': e.location.rec_name if e.location else None,
+                    'description': e.description,
                     } for e in self.events[:events]],
             }
 

@@ -193,6 +193,22 @@ class GenealogyTestCase(_DBTestCase):
             self.assertEqual(now[0]['replaces'], 'SSD-OLD')
             self.assertEqual(pc.as_built(at=before)['children'][0][
                     'original_number'], 'KS-998877')
+            # a past tree shows the statuses of that time, from the events
+            self.assertEqual(pc.as_built(at=before)['children'][0]['status'],
+                'installed')
+            self.assertEqual(now[0]['status'], 'installed')
+            self.assertEqual(old.where_used(at=before)['status'], 'installed')
+            self.assertEqual(old.where_used()['status'], 'scrapped')
+            self.assertEqual(Installation.statuses_at([old.id, new.id],
+                    before), {old.id: 'installed', new.id: 'in_stock'})
+            self.assertEqual(Installation.statuses_at([old.id, new.id],
+                    after), {old.id: 'scrapped', new.id: 'installed'})
+            # the new part is consumed, then fitted; the old one removed,
+            # then scrapped
+            self.assertEqual([e.status_to for e in new.events[:2]],
+                ['installed', 'in_wip'])
+            self.assertEqual([e.status_to for e in old.events[:2]],
+                ['scrapped', 'in_wip'])
             self.assertIn('repairing', [e.biz_step for e in pc.events])
             with self.assertRaisesRegex(InstallationError, 'already removed'):
                 Installation.remove(link, 'other')
@@ -326,6 +342,44 @@ class GenealogyTestCase(_DBTestCase):
             self.assertEqual(sorted(r['serial'] for r in parsed),
                 ['C3', 'PC1', 'PC2'])
             self.assertEqual({r['status'] for r in parsed}, {'in_stock'})
+
+    @with_transaction()
+    def test_events_name_their_counterpart(self):
+        "Fitting and removal events say what was fitted, into what, where"
+        pool = Pool()
+        Installation = pool.get('serial_mes.installation')
+        Lot = pool.get('stock.lot')
+        with set_company(create_company()):
+            p = self.setup_pc()
+            loc = locations()
+            pc, = receive(p['pc'], 'PC1')
+            board, = receive(p['board'], 'B1')
+            link = Installation.install(pc, board)
+            pc, board = Lot(pc.id), Lot(board.id)
+            fitted, = [e for e in pc.events if e.biz_step == 'assembling']
+            self.assertEqual(fitted.description, 'fitted BOARD B1')
+            self.assertEqual((fitted.status_from, fitted.status_to,
+                    fitted.location), ('in_stock', 'in_stock',
+                    loc['storage']))
+            part = board.events[0]
+            self.assertEqual(part.description, 'fitted into PC1')
+            self.assertEqual((part.status_to, part.location),
+                ('installed', loc['storage']))
+
+            Installation.remove(link, 'defective', location=loc['storage'])
+            pc, board = Lot(pc.id), Lot(board.id)
+            removed, = [e for e in pc.events if e.biz_step == 'removing']
+            self.assertEqual(removed.description,
+                'removed BOARD B1 (defective)')
+            self.assertEqual(removed.status_to, 'in_stock')
+            taken, = [e for e in board.events if e.biz_step == 'removing']
+            self.assertEqual(taken.description,
+                'removed from PC1 (defective)')
+            self.assertEqual((taken.status_from, taken.status_to,
+                    taken.location), ('installed', 'in_wip',
+                    loc['storage']))
+            self.assertEqual(board.as_json()['events'][0]['description'],
+                'In Stock at %s' % loc['storage'].rec_name)
 
 
 del _DBTestCase
