@@ -4,7 +4,7 @@
 
     serial-mes epc decode VALUE [--json]
     serial-mes epc encode --gtin G --serial S [--company-prefix-length N]
-        [--scheme sgtin-96|sgtin-198] [--filter F] [--json]
+        [-d DB] [--scheme sgtin-96|sgtin-198] [--filter F] [--json]
     serial-mes rfid bridge [--host H] [--port P] [--topic T ...]
         [--client-id ID] [--idle-timeout S] [-d DB]
     serial-mes rfid ingest FILE [-d DB] [--json]
@@ -19,12 +19,23 @@ import os
 import sys
 
 from serial_mes.cli import (
-    CommandError, database_arguments, integer, number, print_json, read_file,
+    CommandError, database_arguments, database_name, integer, number, print_json, read_file,
     require_database, with_service)
 
 from . import epc as epc_module
 
 EPC_SCHEMES = ['sgtin-96', 'sgtin-198']
+PREFIX_SOURCES = {
+    'option': "given by --company-prefix-length",
+    'product': "the setting of product %(product)s",
+    'gs1': "GS1's company prefix table",
+    'default': "default (GS1's company prefix table has no length for "
+    "this GTIN)",
+    'no_product_gs1': "GS1's company prefix table (no product of the "
+    "database has this GTIN)",
+    'no_product_default': "default (no product of the database has this "
+    "GTIN and GS1's company prefix table has no length for it)",
+    }
 # a file of batches (JSON or JSON lines) for ingest and publish
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -47,13 +58,45 @@ def add_commands(commands):
                 for item in r.items()))
 
     def cmd_epc_encode(args):
+        length, source = args.company_prefix_length, 'option'
+        if length is None:
+            length, source = prefix_length(args)
         try:
             result = epc_module.encode_sgtin(args.gtin, args.serial,
-                company_prefix_length=args.company_prefix_length,
+                company_prefix_length=length,
                 scheme=args.scheme, filter=args.filter).as_dict()
         except epc_module.EpcError as exception:
             raise CommandError(str(exception))
-        output(args, result, lambda r: '%s\n%s' % (r['hex'], r['tag_uri']))
+        result['company_prefix_length'] = length
+        result['company_prefix_length_source'] = source
+        output(args, result, lambda r: '%s\n%s\ncompany prefix length %d: '
+            '%s' % (r['hex'], r['tag_uri'], length, PREFIX_SOURCES[source]
+                % {'product': args.product_name}))
+
+    def prefix_length(args):
+        """(length, source): the product's setting with a database, else
+        GS1's prefix table, else 7"""
+        from .product import prefix_length_of
+        args.product_name = None
+        try:
+            epc_module.gs1_company_prefix_length(args.gtin)
+        except epc_module.EpcError as exception:
+            raise CommandError(str(exception))
+        if args.database is None:
+            return prefix_length_of(args.gtin)
+
+        def lookup(pool):
+            Product = pool.get('product.product')
+            products = Product.search_gtin(args.gtin.strip())
+            if not products:
+                return None
+            args.product_name = products[0].rec_name
+            return products[0].template.epc_prefix_length(args.gtin)
+        found = with_service(args, lookup)
+        if found is None:
+            length, source = prefix_length_of(args.gtin)
+            return length, 'no_product_' + source
+        return found
 
     epc = commands.add_parser('epc', help="EPC Tag Data Standard coding")
     epc_commands = epc.add_subparsers(dest='epc_command', required=True)
@@ -67,8 +110,16 @@ def add_commands(commands):
     encode.add_argument('--gtin', required=True)
     encode.add_argument('--serial', required=True)
     # the EPC module checks the ranges and names what is wrong
-    encode.add_argument('--company-prefix-length', default='7',
-        type=integer(-99, 99), metavar='N', help="6 to 12 (default 7)")
+    encode.add_argument('--company-prefix-length', default=None,
+        type=integer(-99, 99), metavar='N', help="6 to 12 (default: the "
+        "product's setting with --database, else GS1's company prefix "
+        "table, else 7)")
+    encode.add_argument('--database-uri', metavar='URI',
+        help="with --database: sqlite:// or postgresql:///; default "
+        "$TRYTOND_DATABASE_URI")
+    encode.add_argument('--database', '-d', metavar='NAME',
+        type=database_name, default=None,
+        help="take the company prefix length of the GTIN's product there")
     encode.add_argument('--scheme', choices=EPC_SCHEMES,
         help="default: sgtin-96 when the serial fits it, else sgtin-198")
     encode.add_argument('--filter', default='1', metavar='F',

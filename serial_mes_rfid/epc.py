@@ -75,7 +75,7 @@ from typing import NamedTuple
 
 __all__ = [
     "MAX_INPUT_LENGTH", "SCHEMES", "Epc", "EpcError", "decode",
-    "encode_sgtin",
+    "encode_sgtin", "gs1_company_prefix_length",
 ]
 
 MAX_INPUT_LENGTH = 512
@@ -428,6 +428,25 @@ def encode_sgtin(gtin: str, serial: str, company_prefix_length: int = 7,
     return Epc(scheme=scheme, filter=filter,
         company_prefix=gtin14[1:prefix_end],
         reference=gtin14[0] + gtin14[prefix_end:13], serial=serial)
+
+
+def gs1_company_prefix_length(gtin: str) -> int | None:
+    """The length of the GS1 Company Prefix of gtin by GS1's prefix-length
+    table (as biip ships it), or None when the table has no length of 6 to
+    12 digits for it (e.g. GTIN-8, restricted-circulation prefixes).
+
+    Raises:
+        EpcError: a bad GTIN.
+    """
+    from biip.gs1_prefixes import GS1CompanyPrefix
+    gtin14 = _normalize_gtin(gtin)
+    if gtin14.startswith("000000"):
+        return None     # a GTIN-8: its leading zeros are no company prefix
+    # without the indicator digit: the GTIN-13 form the table keys on
+    prefix = GS1CompanyPrefix.extract(gtin14[1:])
+    if prefix is None or not 6 <= len(prefix.value) <= 12:
+        return None
+    return len(prefix.value)
 
 
 # --- decoding ---------------------------------------------------------------

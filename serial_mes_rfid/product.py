@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import Check, Index, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
 
 from . import epc as epc_module
 
@@ -9,9 +10,10 @@ from . import epc as epc_module
 class Template(metaclass=PoolMeta):
     __name__ = 'product.template'
     epc_company_prefix_length = fields.Integer(
-        "EPC Company Prefix Length", required=True,
+        "EPC Company Prefix Length",
         help="Digits of the GS1 Company Prefix in the product's GTIN (6 to "
-        "12): where the EPC of a serial splits the GTIN.")
+        "12): where the EPC of a serial splits the GTIN.  Set from GS1's "
+        "prefix-length table when a GTIN is added and it is empty.")
 
     @classmethod
     def __setup__(cls):
@@ -24,9 +26,27 @@ class Template(metaclass=PoolMeta):
                 'serial_mes_rfid.msg_company_prefix_length'),
             ]
 
-    @classmethod
-    def default_epc_company_prefix_length(cls):
-        return 7
+    def epc_prefix_length(self, gtin):
+        """(length, source) of the company prefix of gtin for this
+        product's EPCs: its setting ('product'), else GS1's prefix table
+        ('gs1'), else DEFAULT_PREFIX_LENGTH ('default')"""
+        if self.epc_company_prefix_length:
+            return self.epc_company_prefix_length, 'product'
+        return prefix_length_of(gtin)
+
+
+DEFAULT_PREFIX_LENGTH = 7
+
+
+def prefix_length_of(gtin):
+    "(length, source) of gtin's company prefix without product: see above"
+    try:
+        length = epc_module.gs1_company_prefix_length(gtin)
+    except epc_module.EpcError:
+        length = None
+    if length:
+        return length, 'gs1'
+    return DEFAULT_PREFIX_LENGTH, 'default'
 
 
 class ProductIdentifier(metaclass=PoolMeta):
@@ -48,12 +68,36 @@ class ProductIdentifier(metaclass=PoolMeta):
     @classmethod
     def create(cls, vlist):
         cls._clear_gtin_cache()
-        return super().create(vlist)
+        identifiers = super().create(vlist)
+        cls._default_prefix_length(identifiers)
+        return identifiers
 
     @classmethod
     def write(cls, *args):
         cls._clear_gtin_cache()
         super().write(*args)
+        actions = iter(args)
+        cls._default_prefix_length(
+            sum((list(records) for records, _ in zip(actions, actions)), []))
+
+    @classmethod
+    def _default_prefix_length(cls, identifiers):
+        "The templates without EPC company prefix length take the GTIN's"
+        Template = Pool().get('product.template')
+        lengths = {}
+        for identifier in identifiers:
+            template = identifier.product.template
+            if (identifier.type != 'ean'
+                    or template.epc_company_prefix_length
+                    or template in lengths):
+                continue
+            length, source = prefix_length_of(identifier.code)
+            if source == 'gs1':
+                lengths[template] = length
+        with without_check_access():
+            for template, length in lengths.items():
+                Template.write([template],
+                    {'epc_company_prefix_length': length})
 
     @classmethod
     def delete(cls, identifiers):
@@ -86,10 +130,10 @@ class Lot(metaclass=PoolMeta):
         gtin = self.product.gtin if self.product else None
         if not gtin or not self.number:
             return None
+        length, _ = self.product.template.epc_prefix_length(gtin)
         try:
             return epc_module.encode_sgtin(gtin, self.number,
-                company_prefix_length=(
-                    self.product.template.epc_company_prefix_length or 7))
+                company_prefix_length=length)
         except epc_module.EpcError:
             return None
 

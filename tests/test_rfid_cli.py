@@ -7,6 +7,8 @@ and exit status 2."""
 import copy
 import json
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -172,3 +174,55 @@ def test_demo_trace_fits_the_demo_timeline(demo_db):
             '1000', check=True).stdout)
     assert not [e for e in review if e['kind'] in (
             'not_commissioned', 'no_shipment')], review
+
+
+EPC_OF = r'''
+import os, sys
+from serial_mes import database
+database.configure()
+with database.session(os.environ['EPC_DB']) as pool:
+    print(pool.get('stock.lot').find_serial(sys.argv[1]).epc)
+'''
+
+
+def test_epc_encode_says_which_company_prefix_length(demo_db):
+    "GS1's table without database, the product's setting with one"
+    args = ['epc', 'encode', '--gtin', '09506000140179', '--serial',
+        'PC-PRO-00001']
+    result = demo_db(*args, '--json', database=False, check=True)
+    encoded = json.loads(result.stdout)
+    assert (encoded['company_prefix_length'],
+        encoded['company_prefix_length_source']) == (11, 'gs1')
+    assert encoded['company_prefix'] == '95060001401'
+    text = demo_db(*args, database=False, check=True).stdout
+    assert text.splitlines()[-1] == (
+        "company prefix length 11: GS1's company prefix table")
+
+    # with the database: the product's setting, as on the serial's form
+    result = demo_db(*args, '--json', check=True)
+    encoded = json.loads(result.stdout)
+    assert (encoded['company_prefix_length'],
+        encoded['company_prefix_length_source']) == (6, 'product')
+    form = subprocess.run([sys.executable, '-c', EPC_OF, 'PC-PRO-00001'],
+        env=dict(demo_db.env, EPC_DB=demo_db.database), capture_output=True,
+        text=True, timeout=300)
+    assert form.returncode == 0, form.stderr[-3000:]
+    assert encoded['hex'] == form.stdout.strip()
+    text = demo_db(*args, check=True).stdout
+    assert text.splitlines()[-1] == ("company prefix length 6: the setting "
+        "of product [PC-PRO] Desktop PC Northwind Pro")
+
+    # the option wins; a GTIN no product has; a GTIN-8 outside the table
+    encoded = json.loads(demo_db(*args, '--company-prefix-length', '7',
+            '--json', check=True).stdout)
+    assert (encoded['company_prefix_length'], encoded['company_prefix'],
+        encoded['company_prefix_length_source']) == (7, '9506000', 'option')
+    encoded = json.loads(demo_db('epc', 'encode', '--gtin', '7044610873466',
+            '--serial', '1', '--json', check=True).stdout)
+    assert (encoded['company_prefix_length'],
+        encoded['company_prefix_length_source']) == (6, 'no_product_gs1')
+    text = demo_db('epc', 'encode', '--gtin', '96385074', '--serial', '1',
+        database=False, check=True).stdout
+    assert "company prefix length 7: default" in text
+    assert_bad_input(demo_db('epc', 'encode', '--gtin', '1', '--serial', '1'),
+        'Expected a GTIN')
