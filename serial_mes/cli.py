@@ -444,6 +444,7 @@ def print_tree(root, key, indent=''):
 
 def cmd_recall(args):
     from .installation import recall_csv
+    from .recall import find_supplier
     received_from = _date(args.received_from) if args.received_from else None
     received_to = _date(args.received_to) if args.received_to else None
     if not args.lot and not args.supplier:
@@ -451,7 +452,6 @@ def cmd_recall(args):
 
     def recall(pool):
         Lot = pool.get('stock.lot')
-        Party = pool.get('party.party')
         Installation = pool.get('serial_mes.installation')
         lot_ids = set()
         for code in args.lot or []:
@@ -460,13 +460,9 @@ def cmd_recall(args):
                 Lot.resolve_scan(code)]
             lot_ids.update(l.id for l in lots)
         if args.supplier:
-            suppliers = Party.search(['OR', ('code', '=', args.supplier),
-                    ('name', '=', args.supplier)], limit=2)
-            if len(suppliers) != 1:
-                raise CommandError("supplier %r is %s" % (args.supplier,
-                        'ambiguous' if suppliers else 'unknown'))
-            lot_ids.update(Installation.lots_received(suppliers[0],
-                    received_from, received_to))
+            lot_ids.update(Installation.lots_received(
+                    find_supplier(args.supplier), received_from,
+                    received_to))
         return Installation.recall(sorted(lot_ids))
     units = with_service(args, recall)
     if args.csv:
@@ -592,7 +588,8 @@ def build_parser():
     database_arguments(recall, default_name='demo')
     recall.add_argument('--lot', action='append', metavar='LOT',
         help="lot number, or a serial as " + SERIAL_HELP + " (repeatable)")
-    recall.add_argument('--supplier', help="supplier code or name")
+    recall.add_argument('--supplier',
+        help="supplier's code or name, or their unique beginning")
     recall.add_argument('--received-from', metavar='DATE')
     recall.add_argument('--received-to', metavar='DATE')
     recall.add_argument('--csv', metavar='FILE', type=output_file)

@@ -140,3 +140,28 @@ def test_a_scan_of_another_product_or_nothing_is_refused(demo_db):
         assert result.stdout == ''
         assert result.stderr.count('\n') == 1
         assert reason in result.stderr, (args, result.stderr)
+
+
+def test_recall_takes_a_supplier_by_code_name_or_their_beginning(demo_db):
+    def recalled(supplier):
+        result = demo_db('recall', '--supplier', supplier, '--json',
+            check=True)
+        return sorted(u['serial'] for u in json.loads(result.stdout)['units'])
+    by_code = recalled('SUP-HELIX')
+    assert 'PC-PRO-00001' in by_code
+    for supplier in ['Helix Silicon GmbH', 'Helix', 'helix sil', 'sup-hel']:
+        assert recalled(supplier) == by_code, supplier
+
+    for supplier, reasons in [
+            ('SUP-', ['Asteria Boards Ltd (SUP-ASTERIA)',
+                    'Helix Silicon GmbH (SUP-HELIX)',
+                    'Keystone Storage Inc (SUP-KEYSTONE)']),
+            ('Nobody', ['No party', '"Nobody"']),
+            ('%', ['No party']),
+            ('H' * 1001, ['No party', 'HHH...'])]:
+        result = demo_db('recall', '--supplier', supplier)
+        assert result.returncode == 2, supplier
+        assert result.stdout == ''
+        assert result.stderr.count('\n') == 1
+        for reason in reasons:
+            assert reason in result.stderr, (supplier, result.stderr)
