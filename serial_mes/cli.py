@@ -433,12 +433,15 @@ def print_tree(root, key, indent=''):
     rows = []
 
     def add(node, depth):
+        alias = node.get('original_number')
         rows.append(('  ' * depth + node['serial'], node['product'],
-                status_name(node['status']), node.get('original_number')))
+                status_name(node['status']), '%s %s' % (
+                    alias_label(node.get('original_number_type')), alias)
+                if alias else None))
         for sub in node[key]:
             add(sub, depth + 1)
     add(root, 0)
-    print_table(('Serial', 'Product', 'Status', 'Original number'), rows,
+    print_table(('Serial', 'Product', 'Status', 'Also known as'), rows,
         indent=indent)
 
 

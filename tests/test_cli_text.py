@@ -165,3 +165,20 @@ def test_recall_takes_a_supplier_by_code_name_or_their_beginning(demo_db):
         assert result.stderr.count('\n') == 1
         for reason in reasons:
             assert reason in result.stderr, (supplier, result.stderr)
+
+
+def test_trace_names_each_alias_by_its_type(demo_db):
+    tree = json.loads(demo_db('trace', 'PC-PRO-00001', '--json',
+            check=True).stdout)
+    ssd, = [c for c in tree['children'] if c['product'].startswith('[SSD')]
+    assert ssd['original_number_type'] == 'supplier'
+    out = demo_db('trace', 'PC-PRO-00001', check=True).stdout
+    assert '(was ' not in out
+    line, = [l for l in out.splitlines() if ssd['serial'] in l]
+    assert line.endswith('supplier serial %s' % ssd['original_number'])
+    # the demo re-serialized HXM16-000107: its old number is a previous one
+    out = demo_db('trace', 'RAM-D5-16-00007', check=True).stdout
+    assert out.splitlines()[1].endswith('previous number HXM16-000107')
+    # the demo's printout says the same
+    assert 'supplier serial %s' % ssd['original_number'] \
+        in demo_db.demo_output
