@@ -429,17 +429,21 @@ def print_tree(root, key, indent=''):
     rows = []
 
     def add(node, depth):
+        alias = node.get('original_number')
         rows.append(('  ' * depth + node['serial'], node['product'],
-                status_name(node['status']), node.get('original_number')))
+                status_name(node['status']), '%s %s' % (
+                    alias_label(node.get('original_number_type')), alias)
+                if alias else None))
         for sub in node[key]:
             add(sub, depth + 1)
     add(root, 0)
-    print_table(('Serial', 'Product', 'Status', 'Original number'), rows,
+    print_table(('Serial', 'Product', 'Status', 'Also known as'), rows,
         indent=indent)
 
 
 def cmd_recall(args):
     from .installation import recall_csv
+    from .recall import find_supplier
     received_from = _date(args.received_from) if args.received_from else None
     received_to = _date(args.received_to) if args.received_to else None
     if not args.lot and not args.supplier:
@@ -447,7 +451,6 @@ def cmd_recall(args):
 
     def recall(pool):
         Lot = pool.get('stock.lot')
-        Party = pool.get('party.party')
         Installation = pool.get('serial_mes.installation')
         lot_ids = set()
         for code in args.lot or []:
@@ -456,13 +459,9 @@ def cmd_recall(args):
                 Lot.resolve_scan(code)]
             lot_ids.update(l.id for l in lots)
         if args.supplier:
-            suppliers = Party.search(['OR', ('code', '=', args.supplier),
-                    ('name', '=', args.supplier)], limit=2)
-            if len(suppliers) != 1:
-                raise CommandError("supplier %r is %s" % (args.supplier,
-                        'ambiguous' if suppliers else 'unknown'))
-            lot_ids.update(Installation.lots_received(suppliers[0],
-                    received_from, received_to))
+            lot_ids.update(Installation.lots_received(
+                    find_supplier(args.supplier), received_from,
+                    received_to))
         return Installation.recall(sorted(lot_ids))
     units = with_service(args, recall)
     if args.csv:
@@ -592,7 +591,8 @@ def build_parser():
     database_arguments(recall, default_name='demo')
     recall.add_argument('--lot', action='append', metavar='LOT',
         help="lot number, or a serial as " + SERIAL_HELP + " (repeatable)")
-    recall.add_argument('--supplier', help="supplier code or name")
+    recall.add_argument('--supplier',
+        help="supplier's code or name, or their unique beginning")
     recall.add_argument('--received-from', metavar='DATE')
     recall.add_argument('--received-to', metavar='DATE')
     recall.add_argument('--csv', metavar='FILE', type=output_file)

@@ -656,16 +656,18 @@ class Lot(metaclass=PoolMeta):
 
     @classmethod
     def get_original_number(cls, lots, name):
-        "The supplier's number if known, else the oldest previous number"
         result = {}
         for lot in lots:
-            supplier = [a for a in lot.aliases if a.type == 'supplier']
-            previous = sorted((a for a in lot.aliases
-                    if a.type == 'previous'),
-                key=lambda a: a.valid_from or dt.date.min)
-            result[lot.id] = (supplier[0].value if supplier
-                else previous[0].value if previous else None)
+            alias = lot.original_alias()
+            result[lot.id] = alias.value if alias else None
         return result
+
+    def original_alias(self):
+        "The supplier's number if known, else the oldest previous number"
+        supplier = [a for a in self.aliases if a.type == 'supplier']
+        previous = sorted((a for a in self.aliases if a.type == 'previous'),
+            key=lambda a: a.valid_from or dt.date.min)
+        return (supplier or previous or [None])[0]
 
     def as_built(self, at=None):
         "Nested dict of the as-built tree (the CLI's trace)"
@@ -727,10 +729,12 @@ class Lot(metaclass=PoolMeta):
         return tree
 
     def trace_node(self):
+        alias = self.original_alias()
         return {
             'serial': self.number,
             'product': self.product.rec_name,
-            'original_number': self.original_number,
+            'original_number': alias.value if alias else None,
+            'original_number_type': alias.type if alias else None,
             'status': self.status,
             }
 

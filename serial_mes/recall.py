@@ -4,11 +4,52 @@
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
+from trytond.tools import escape_wildcard
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .event import STATUSES
 from .exceptions import InstallationError
 from .installation import recall_csv
+
+# longer text is no party's code or name (and is not searched)
+MAX_SUPPLIER = 1000
+CANDIDATES_SHOWN = 10
+
+
+def find_supplier(text):
+    """The party text names: its exact code or name, else the one party
+    whose name or code starts with it, in any case (InstallationError
+    naming the candidates when there are several)"""
+    pool = Pool()
+    Party = pool.get('party.party')
+    text = (text or '').strip()
+    candidates = []
+    if text and len(text) <= MAX_SUPPLIER:
+        for field in ['code', 'name']:
+            exact = Party.search([(field, '=', text)], limit=2)
+            if len(exact) == 1:
+                return exact[0]
+            candidates = exact
+            if candidates:
+                break
+        else:
+            prefix = escape_wildcard(text) + '%'
+            candidates = Party.search(['OR',
+                    ('code', 'ilike', prefix),
+                    ('name', 'ilike', prefix),
+                    ], limit=CANDIDATES_SHOWN + 1, order=[('name', 'ASC')])
+            if len(candidates) == 1:
+                return candidates[0]
+    shown = text if len(text) <= 60 else text[:57] + '...'
+    if not candidates:
+        raise InstallationError(gettext('serial_mes.msg_supplier_unknown',
+                supplier=shown))
+    names = ', '.join('%s (%s)' % (p.name, p.code) if p.code else p.name
+        for p in candidates[:CANDIDATES_SHOWN])
+    if len(candidates) > CANDIDATES_SHOWN:
+        names += ', ...'
+    raise InstallationError(gettext('serial_mes.msg_supplier_ambiguous',
+            supplier=shown, candidates=names))
 
 
 class RecallStart(ModelView):

@@ -103,7 +103,7 @@ def test_recall_by_lot_and_supplier_csv(demo_db, tmp_path):
 
     for args, reason in [
             (['--lot', 'NO-SUCH-LOT'], '"NO-SUCH-LOT"'),
-            (['--supplier', 'Nobody'], 'unknown'),
+            (['--supplier', 'Nobody'], '"Nobody"'),
             ([], '--lot'),
             (['--supplier', 'SUP-HELIX', '--received-from', '2026-13-01'],
                 'ISO date')]:

@@ -140,3 +140,45 @@ def test_a_scan_of_another_product_or_nothing_is_refused(demo_db):
         assert result.stdout == ''
         assert result.stderr.count('\n') == 1
         assert reason in result.stderr, (args, result.stderr)
+
+
+def test_recall_takes_a_supplier_by_code_name_or_their_beginning(demo_db):
+    def recalled(supplier):
+        result = demo_db('recall', '--supplier', supplier, '--json',
+            check=True)
+        return sorted(u['serial'] for u in json.loads(result.stdout)['units'])
+    by_code = recalled('SUP-HELIX')
+    assert 'PC-PRO-00001' in by_code
+    for supplier in ['Helix Silicon GmbH', 'Helix', 'helix sil', 'sup-hel']:
+        assert recalled(supplier) == by_code, supplier
+
+    for supplier, reasons in [
+            ('SUP-', ['Asteria Boards Ltd (SUP-ASTERIA)',
+                    'Helix Silicon GmbH (SUP-HELIX)',
+                    'Keystone Storage Inc (SUP-KEYSTONE)']),
+            ('Nobody', ['No party', '"Nobody"']),
+            ('%', ['No party']),
+            ('H' * 1001, ['No party', 'HHH...'])]:
+        result = demo_db('recall', '--supplier', supplier)
+        assert result.returncode == 2, supplier
+        assert result.stdout == ''
+        assert result.stderr.count('\n') == 1
+        for reason in reasons:
+            assert reason in result.stderr, (supplier, result.stderr)
+
+
+def test_trace_names_each_alias_by_its_type(demo_db):
+    tree = json.loads(demo_db('trace', 'PC-PRO-00001', '--json',
+            check=True).stdout)
+    ssd, = [c for c in tree['children'] if c['product'].startswith('[SSD')]
+    assert ssd['original_number_type'] == 'supplier'
+    out = demo_db('trace', 'PC-PRO-00001', check=True).stdout
+    assert '(was ' not in out
+    line, = [l for l in out.splitlines() if ssd['serial'] in l]
+    assert line.endswith('supplier serial %s' % ssd['original_number'])
+    # the demo re-serialized HXM16-000107: its old number is a previous one
+    out = demo_db('trace', 'RAM-D5-16-00007', check=True).stdout
+    assert out.splitlines()[1].endswith('previous number HXM16-000107')
+    # the demo's printout says the same
+    assert 'supplier serial %s' % ssd['original_number'] \
+        in demo_db.demo_output
