@@ -28,6 +28,7 @@ import time
 from functools import wraps
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from trytond import backend
@@ -317,6 +318,10 @@ def _outer(func, max_size):
                     str(description))
             if exception.code == 413:
                 description = "request body over %d bytes" % max_size
+            elif exception.code == 401:
+                response = error(_ERRORS[401], 401)
+                response.headers['WWW-Authenticate'] = 'Bearer'
+                return response
             return error(description or exception.name, exception.code)
     return set_max_request_size(max_size + 1)(wrapper)
 
@@ -339,3 +344,96 @@ def json_route(path, methods, application, body=None, max_size=MAX_BODY,
         app.route(path, methods=methods)(endpoint)
         return endpoint
     return decorator
+
+
+# --- every answer under the route prefixes -----------------------------------
+
+ROUTE_PREFIXES = ('serial_mes', 'serial_mes_rfid')
+_ERRORS = {
+    401: "no key, or a key not valid for this route: send the device's "
+    "key as 'Authorization: Bearer <key>'",
+    403: "forbidden",
+    404: "nothing at %(path)s",
+    405: "%(method)s is not allowed on %(path)s (allowed: %(allow)s)",
+    413: "request body too large",
+    }
+# headers of an error answer that a client needs
+_KEPT = {'allow', 'www-authenticate', 'retry-after', 'vary',
+    'access-control-allow-origin'}
+
+
+class json_errors:
+    """WSGI middleware: under /<database>/serial_mes/ and
+    /<database>/serial_mes_rfid/ every error is JSON {"error": ...} with
+    its status, whoever answered it: werkzeug's routing (404, 405 with its
+    Allow header), trytond before any route runs (403 of a foreign Origin,
+    raised rather than answered), a route's own HTML. The pages, assets
+    and PDFs the routes serve pass as they are."""
+
+    def __init__(self, application, prefixes=ROUTE_PREFIXES):
+        self.application = application
+        self.prefixes = set(prefixes)
+
+    def _ours(self, path):
+        parts = path.split('/', 3)
+        return len(parts) > 2 and parts[0] == '' and parts[2] in (
+            self.prefixes)
+
+    def __call__(self, environ, start_response):
+        if not self._ours(environ.get('PATH_INFO', '')):
+            return self.application(environ, start_response)
+        refused = []
+
+        def capture(status, headers, exc_info=None):
+            code = int(status.split(None, 1)[0])
+            content_type = next((v for k, v in headers
+                    if k.lower() == 'content-type'), '')
+            if code >= 400 and not content_type.startswith(
+                    'application/json'):
+                refused.append((code, headers))
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.application(environ, capture)
+        except HTTPException as exception:
+            message = None
+            if exception.code == 403 and environ.get('HTTP_ORIGIN'):
+                # trytond refuses a foreign Origin before any route runs
+                message = ("requests from origin %s are not allowed (the "
+                    "server's [web] cors)" % environ['HTTP_ORIGIN'][:200])
+            return self._answer(environ, start_response, exception.code,
+                exception.get_headers(environ), message)
+        except Exception:
+            logger.exception("%s %s failed", environ.get('REQUEST_METHOD'),
+                environ.get('PATH_INFO'))
+            return self._answer(environ, start_response, 500, [])
+        if refused:
+            if hasattr(body, 'close'):
+                body.close()
+            return self._answer(environ, start_response, *refused[0])
+        return body
+
+    @staticmethod
+    def _answer(environ, start_response, code, headers, message=None):
+        kept = [(k, v) for k, v in headers if k.lower() in _KEPT]
+        allow = [m.strip() for k, v in kept if k.lower() == 'allow'
+            for m in v.split(',') if m.strip() not in {'', 'OPTIONS'}]
+        if code == 405 and not allow:
+            # trytond answers OPTIONS on every path (CORS): no route here
+            code, kept = 404, [(k, v) for k, v in kept
+                if k.lower() != 'allow']
+        if code == 401 and not any(
+                k.lower() == 'www-authenticate' for k, _ in kept):
+            kept.append(('WWW-Authenticate', 'Bearer'))
+        template = _ERRORS.get(code)
+        if template is None:
+            template = ("internal error; see the server log" if code >= 500
+                else HTTP_STATUS_CODES.get(code, 'error').lower())
+        response = error(message or template % {
+                'path': environ.get('PATH_INFO', '')[:200],
+                'method': environ.get('REQUEST_METHOD', '')[:20],
+                'allow': ', '.join(allow),
+                }, code)
+        response.headers.extend(kept)
+        return response(environ, start_response)

@@ -6,13 +6,17 @@ databases when it is empty), for `serial-mes serve` and WSGI servers:
     TRYTOND_DATABASE_NAMES=mes TRYTOND_DATABASE__LIST=False \\
         gunicorn -w 2 serial_mes.wsgi:application
 
-Importing it loads the databases named, as trytond.application does."""
+Every error under the Serial MES route prefixes is answered JSON
+(serial_mes.json_api.json_errors). Importing it loads the databases named,
+as trytond.application does."""
 from trytond.application import app
 
+from .json_api import json_errors
 from .server import database_names, only_databases
 
 names = database_names()
-application = only_databases(app, names, app.url_map) if names else app
+application = json_errors(
+    only_databases(app, names, app.url_map) if names else app)
 
 
 def main():
