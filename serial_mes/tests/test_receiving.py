@@ -500,8 +500,8 @@ class ReceivingTestCase(_DBTestCase):
             before = self.counts()
             number = ShipmentIn(shipment.id).number
             for code, words in [
-                    (number, 'number of shipment'),
-                    ('DN-2024-4711', 'number of shipment'),
+                    (number, 'reference of shipment'),
+                    ('DN-2024-4711', 'reference of shipment'),
                     ('MB-B760', 'code or GTIN of'),
                     ('CASE-MID', 'code or GTIN of'),
                     ('09506000140100', 'code or GTIN of'),
