@@ -40,6 +40,7 @@ GS = '\x1d'
 MB = '09506000140100'  # Motherboard ATX B760
 CASE = '09506000140155'  # Case midi tower
 CPU = '09506000140117'  # CPU 8-core 65 W: not on the shipment
+UNKNOWN_GTIN = '09506000149998'  # no product of the demo
 # The derived ASN: number and serials of the sample changed
 ASN_NUMBER = 'AST-DA-2024-0942'
 REPLACE = [
@@ -572,8 +573,10 @@ def _run(browser, page, url, api_key, shot):
 
 
 # A supplier shipment without ASN: the delivery note's number as its
-# reference, two motherboards awaited without serial (the only serial
-# product on it), and the number of a purchase order of the demo
+# reference, two motherboards awaited without serial (the only product on
+# it whose serials are scanned at receipt), ten power supplies whose
+# serials are registered later (SNII: by quantity), and the number of a
+# purchase order of the demo
 NO_ASN_SCRIPT = '''\
 import json, sys
 from serial_mes import database
@@ -588,16 +591,18 @@ with database.session(sys.argv[1]) as pool:
     supplier, = Party.search([('name', '=', 'Asteria Boards Ltd')])
     warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
     board, = Product.search([('code', '=', 'MB-B760')])
+    psu, = Product.search([('code', '=', 'PSU-650')])
     shipment = ShipmentIn(supplier=supplier, warehouse=warehouse,
         reference='DN-AST-4711')
     shipment.on_change_warehouse()
     shipment.save()
-    Move.create([{'product': board.id, 'quantity': 2,
-        'unit': board.default_uom.id, 'shipment': str(shipment),
+    Move.create([{'product': product.id, 'quantity': quantity,
+        'unit': product.default_uom.id, 'shipment': str(shipment),
         'from_location': shipment.supplier_location.id,
         'to_location': shipment.warehouse_input.id,
-        'unit_price': board.cost_price,
-        'currency': shipment.company.currency.id}])
+        'unit_price': product.cost_price,
+        'currency': shipment.company.currency.id}
+        for product, quantity in [(board, 2), (psu, 10)]])
     purchase, = Purchase.search([('number', '!=', None)], limit=1)
     print(json.dumps({'number': shipment.number, 'id': shipment.id,
         'purchase': purchase.number}))
@@ -666,6 +671,16 @@ def _run_without_asn(page, url, api_key, demo_db, created, output_dir):
     expect(page.locator('#shipment-asn')).to_have_text('no ASN')
     assert dock.totals() == {'expected': 2, 'scanned': 0, 'missing': 2,
         'unexpected': 0}
+    # the power supplies: by quantity, said in words (issue 14 item 3)
+    expect(page.locator('#total-by-quantity')).to_have_text('10')
+    expect(page.locator('#total-by-quantity')).to_be_visible()
+    psu, = [row for row in dock.lines() if 'Power supply' in row[0]]
+    assert psu[2:] == ['0' + '10 by quantity, serials registered later',
+        '0', '0'], psu
+    expect(dock.banner).to_contain_text(
+        '10 by quantity, serials registered later')
+    # one product's serials only: no choice of product for plain codes
+    expect(page.locator('#plain-product-block')).to_be_hidden()
     extra = page.locator('#extra-actions')
     before = _counts(demo_db)
 
@@ -713,14 +728,23 @@ def _run_without_asn(page, url, api_key, demo_db, created, output_dir):
     expect(extra).to_be_hidden()
     assert dock.totals() == {'expected': 2, 'scanned': 2, 'missing': 0,
         'unexpected': 0}
+    # the same unknown part scanned three times is one unexpected
+    for _ in range(3):
+        dock.scan(']d201%s21XX-2412-0001' % UNKNOWN_GTIN,
+            result='wrong_product')
+    assert dock.totals()['unexpected'] == 1
     problems.check("scanning without ASN")
 
     page.locator('#finish').click()
-    expect(page.locator('#confirm-text')).to_contain_text(
-        '2 serials scanned of 2 expected')
+    confirm = page.locator('#confirm-text')
+    expect(confirm).to_contain_text('2 serials scanned of 2 expected')
+    expect(confirm).to_contain_text('No serial is missing')
+    expect(confirm).to_contain_text(
+        '10 by quantity, serials registered later, received as counted')
+    expect(confirm).to_contain_text('1 unexpected')
     dock.click('#finish-now', 'finished')
     expect(page.locator('#report-summary')).to_contain_text(
-        '2 serials received')
+        '2 serials received + 10 by quantity · 0 missing · 1 unexpected')
     statuses = _statuses(demo_db, ['AB760-2412N0001', 'AB760-2412N0002'])
     assert set(statuses.values()) == {'in_stock'}, statuses
     problems.check("finishing without ASN")
