@@ -442,7 +442,8 @@ class ShipmentIn(metaclass=PoolMeta):
                 by_quantity=by_quantity, scanned=scanned,
                 missing=missing + (untracked - by_quantity), note=None)
             if by_quantity:
-                line['note'] = gettext('serial_mes.msg_receipt_by_quantity_snii'
+                line['note'] = gettext(
+                    'serial_mes.msg_receipt_by_quantity_snii'
                     if product_id in static.get('snii', ())
                     else 'serial_mes.msg_receipt_by_quantity',
                     quantity='%g' % by_quantity)

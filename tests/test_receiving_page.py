@@ -40,6 +40,7 @@ GS = '\x1d'
 MB = '09506000140100'  # Motherboard ATX B760
 CASE = '09506000140155'  # Case midi tower
 CPU = '09506000140117'  # CPU 8-core 65 W: not on the shipment
+UNKNOWN_GTIN = '09506000149998'  # no product of the demo
 # The derived ASN: number and serials of the sample changed
 ASN_NUMBER = 'AST-DA-2024-0942'
 REPLACE = [
@@ -385,6 +386,9 @@ def _run(browser, page, url, api_key, shot):
     assert sorted(row[1:] for row in dock.lines()) == [
         [MB, '6', '0', '6'], [CASE, '6', '0', '6']]
     assert _small_controls(page) == []
+    # two serial products: the clerk may name the one of plain codes
+    expect(page.locator('#plain-product-block')).to_be_visible()
+    assert page.locator('#plain-product option').count() == 3
     shot(page, 'open')
 
     # 3. Scans in the forms scanners send
@@ -540,7 +544,8 @@ def _run(browser, page, url, api_key, shot):
     dock.click('#finish-now', 'finished')
     report = page.locator('#report')
     expect(report).to_be_visible()
-    expect(page.locator('#report-summary')).to_contain_text('12 received')
+    expect(page.locator('#report-summary')).to_contain_text(
+        '12 serials received')
     expect(page.locator('#report-summary')).to_contain_text('4 missing')
     missing = _table(page, '#report-missing')
     assert sorted(serial for _, serial in missing) == sorted(
@@ -565,6 +570,184 @@ def _run(browser, page, url, api_key, shot):
     dock.wait_answer(seq, ['closed'])
     expect(page.locator('#step-number')).to_have_text('1')
     problems.check("finishing", unauthorized=1)
+
+
+# A supplier shipment without ASN: the delivery note's number as its
+# reference, two motherboards awaited without serial (the only product on
+# it whose serials are scanned at receipt), ten power supplies whose
+# serials are registered later (SNII: by quantity), and the number of a
+# purchase order of the demo
+NO_ASN_SCRIPT = '''\
+import json, sys
+from serial_mes import database
+database.configure()
+with database.session(sys.argv[1]) as pool:
+    Party = pool.get('party.party')
+    Location = pool.get('stock.location')
+    Product = pool.get('product.product')
+    Purchase = pool.get('purchase.purchase')
+    ShipmentIn = pool.get('stock.shipment.in')
+    Move = pool.get('stock.move')
+    supplier, = Party.search([('name', '=', 'Asteria Boards Ltd')])
+    warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+    board, = Product.search([('code', '=', 'MB-B760')])
+    psu, = Product.search([('code', '=', 'PSU-650')])
+    shipment = ShipmentIn(supplier=supplier, warehouse=warehouse,
+        reference='DN-AST-4711')
+    shipment.on_change_warehouse()
+    shipment.save()
+    Move.create([{'product': product.id, 'quantity': quantity,
+        'unit': product.default_uom.id, 'shipment': str(shipment),
+        'from_location': shipment.supplier_location.id,
+        'to_location': shipment.warehouse_input.id,
+        'unit_price': product.cost_price,
+        'currency': shipment.company.currency.id}
+        for product, quantity in [(board, 2), (psu, 10)]])
+    purchase, = Purchase.search([('number', '!=', None)], limit=1)
+    print(json.dumps({'number': shipment.number, 'id': shipment.id,
+        'purchase': purchase.number}))
+'''
+
+
+def _counts(demo_db):
+    "Serials, moves and events in the demo database"
+    script = (
+        "import sys\n"
+        "from serial_mes import database\n"
+        "database.configure()\n"
+        "with database.session(sys.argv[1], readonly=True) as pool:\n"
+        "    print([pool.get(m).search_count([]) for m in ["
+        "'stock.lot', 'stock.move', 'serial_mes.event']])\n")
+    result = subprocess.run([sys.executable, '-c', script,
+            demo_db.database], env=demo_db.env, cwd=ROOT,
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_receiving_without_asn(page_url, api_key, demo_db, output_dir):
+    """Issue 14 item 1: paperwork scanned at the dock on a shipment
+    without ASN (its delivery note, a product code, a GTIN, a purchase
+    order) is refused and creates nothing; a real label is received, a
+    plain serial of the only product is created once confirmed; garbage
+    is told in words and offered nothing (item 2); the counts (item 3)"""
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed "
+            "(scripts/install-chromium.sh)")
+    expect.set_options(timeout=TIMEOUT)
+    result = subprocess.run([sys.executable, '-c', NO_ASN_SCRIPT,
+            demo_db.database], env=demo_db.env, cwd=ROOT,
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    created = json.loads(result.stdout.strip().splitlines()[-1])
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+            headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=DESKTOP)
+            page.set_default_timeout(TIMEOUT)
+            try:
+                _run_without_asn(page, page_url, api_key, demo_db, created,
+                    output_dir)
+            except BaseException:
+                page.screenshot(path=os.path.join(output_dir,
+                        'receiving-no-asn-failure.png'))
+                raise
+        finally:
+            browser.close()
+
+
+def _run_without_asn(page, url, api_key, demo_db, created, output_dir):
+    problems = Problems(page)
+    dock = Dock(page, None)
+    page.goto(url)
+    page.locator('#key-input').fill(api_key)
+    page.get_by_role('button', name='Save key').click()
+    seq = dock.seq()
+    page.keyboard.type('DN-AST-4711')  # opened by the delivery note
+    page.keyboard.press('Enter')
+    dock.wait_answer(seq, ['opened'])
+    expect(page.locator('#shipment-asn')).to_have_text('no ASN')
+    assert dock.totals() == {'expected': 2, 'scanned': 0, 'missing': 2,
+        'unexpected': 0}
+    # the power supplies: by quantity, said in words (issue 14 item 3)
+    expect(page.locator('#total-by-quantity')).to_have_text('10')
+    expect(page.locator('#total-by-quantity')).to_be_visible()
+    psu, = [row for row in dock.lines() if 'Power supply' in row[0]]
+    assert psu[2:] == ['0' + '10 by quantity, serials registered later',
+        '0', '0'], psu
+    expect(dock.banner).to_contain_text(
+        '10 by quantity, serials registered later')
+    # one product's serials only: no choice of product for plain codes
+    expect(page.locator('#plain-product-block')).to_be_hidden()
+    extra = page.locator('#extra-actions')
+    before = _counts(demo_db)
+
+    # paperwork is never a serial, nothing is offered for it
+    for code, words in [
+            ('DN-AST-4711', 'reference of shipment'),
+            (created['number'] or 'DN-AST-4711', 'reference of shipment'),
+            ('MB-B760', 'code or GTIN'),
+            (MB, 'code or GTIN'),
+            (MB[1:], 'code or GTIN'),
+            (created['purchase'], 'purchase order'),
+            ]:
+        text = dock.scan(code, result='invalid')
+        assert words in text, (code, text)
+        assert 'ASN' not in text and 'again' not in text, text
+        expect(extra).to_be_hidden()
+    assert _counts(demo_db) == before
+    assert dock.totals() == {'expected': 2, 'scanned': 0, 'missing': 2,
+        'unexpected': 0}
+
+    # one real label: received
+    text = dock.scan(']d201%s21AB760-2412N0001' % MB, result='accepted_extra')
+    assert 'Received' in text and 'extra' not in text.lower(), text
+    assert dock.totals()['scanned'] == 1
+    after_label = _counts(demo_db)
+    # the issue's case: after a real label the purchase order and the
+    # GTIN are still refused
+    for code in [created['purchase'], MB, 'x', 'hello world!!']:
+        text = dock.scan(code, result='invalid')
+        assert 'ASN' not in text and 'again' not in text, text
+        assert 'pattern' not in text, text
+        expect(extra).to_be_hidden()
+    assert 'capital letters' in text, text
+    assert _counts(demo_db) == after_label
+
+    # a plain serial of the only serial product: confirmed first
+    text = dock.scan('AB760-2412N0002', result='confirm')
+    assert 'Motherboard' in text, text
+    expect(extra).to_be_visible()
+    expect(page.locator('#accept-extra')).to_have_text('Create serial')
+    assert _counts(demo_db) == after_label
+    page.screenshot(path=os.path.join(output_dir,
+            'receiving-no-asn-confirm.png'))
+    dock.click('#accept-extra', 'created')
+    expect(extra).to_be_hidden()
+    assert dock.totals() == {'expected': 2, 'scanned': 2, 'missing': 0,
+        'unexpected': 0}
+    # the same unknown part scanned three times is one unexpected
+    for _ in range(3):
+        dock.scan(']d201%s21XX-2412-0001' % UNKNOWN_GTIN,
+            result='wrong_product')
+    assert dock.totals()['unexpected'] == 1
+    problems.check("scanning without ASN")
+
+    page.locator('#finish').click()
+    confirm = page.locator('#confirm-text')
+    expect(confirm).to_contain_text('2 serials scanned of 2 expected')
+    expect(confirm).to_contain_text('No serial is missing')
+    expect(confirm).to_contain_text(
+        '10 by quantity, serials registered later, received as counted')
+    expect(confirm).to_contain_text('1 unexpected')
+    dock.click('#finish-now', 'finished')
+    expect(page.locator('#report-summary')).to_contain_text(
+        '2 serials received + 10 by quantity · 0 missing · 1 unexpected')
+    statuses = _statuses(demo_db, ['AB760-2412N0001', 'AB760-2412N0002'])
+    assert set(statuses.values()) == {'in_stock'}, statuses
+    problems.check("finishing without ASN")
 
 
 def _generate(page, dock, problems, gtin, count):

@@ -27,7 +27,7 @@ MB = 1024 * 1024
 
 @pytest.fixture(scope='module')
 def setup(demo_db):
-    return setup_database(demo_db, 4)
+    return setup_database(demo_db, 5)
 
 
 @pytest.fixture(scope='module')
@@ -276,6 +276,43 @@ def test_scan_finish_then_closed(client, setup):
         status, answer = client.json('serial_mes/receiving/%d/%s' % (
                 shipment, path), body)
         assert status == 400, answer
+
+
+def test_scan_confirms_plain_codes_without_asn(client, setup):
+    """Issue 14 items 1-3: on a shipment without ASN paperwork is refused,
+    a plain code of the only product answers confirm (nothing written),
+    then confirm: true (and the product) creates it; bad flags are 400"""
+    scan = 'serial_mes/receiving/%d/scan' % setup['shipments'][4]
+    status, answer = client.json(scan, {
+            'code': '01%s21CONFIRM0001' % MB_GTIN})
+    assert status == 200 and answer['result'] == 'accepted_extra', answer
+    assert set(answer['totals']) == {'expected', 'by_quantity', 'scanned',
+        'missing', 'unexpected'}, answer
+    for code in ['MB-B760', MB_GTIN]:
+        status, answer = client.json(scan, {'code': code, 'confirm': True})
+        assert (status, answer['result'], answer['accept']) == (
+            200, 'invalid', False), answer
+        assert 'code or GTIN' in answer['message'], answer
+    status, answer = client.json(scan, {'code': 'CONFIRM0002'})
+    assert (status, answer['result'], answer['accept']) == (
+        200, 'confirm', True), answer
+    assert 'Motherboard' in answer['product'], answer
+    assert answer['totals']['scanned'] == 1, answer
+    product = answer['product_code']
+    for body, error in [
+            ({'code': 'CONFIRM0002', 'confirm': 'yes'}, 'true or false'),
+            ({'code': 'CONFIRM0002', 'confirm': True,
+                    'product': 'NO-SUCH'}, 'Unknown product'),
+            ({'code': 'CONFIRM0002', 'confirm': True, 'product': 7},
+                'Unknown product'),
+            ]:
+        status, answer = client.json(scan, body)
+        assert status == 400 and error in answer['error'], (body, answer)
+    status, answer = client.json(scan, {'code': 'CONFIRM0002',
+            'confirm': True, 'product': product})
+    assert (status, answer['result'], answer['serial']) == (
+        200, 'created', 'CONFIRM0002'), answer
+    assert answer['totals']['scanned'] == 2, answer
 
 
 # --- item 13: ids in ASCII digits -------------------------------------------

@@ -127,6 +127,12 @@ class GenealogyTestCase(_DBTestCase):
                 Installation.install(cpu, pc1, override_reason="test")
             with self.assertRaisesRegex(InstallationError, 'itself'):
                 Installation.install(pc2, pc2, override_reason="test")
+            # the status in words (issue 14 item 4)
+            Lot = pool.get('stock.lot')
+            announced, = Lot.create_serials(p['board'], numbers=['B9'])
+            with self.assertRaisesRegex(InstallationError,
+                    'its status is Expected,'):
+                Installation.install(pc2, announced)
             self.assertEqual(Installation.search_count([]), 2)
             with self.assertRaises(InstallationError):
                 Installation.delete(Installation.search([]))

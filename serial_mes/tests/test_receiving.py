@@ -178,7 +178,9 @@ class ReceivingTestCase(_DBTestCase):
             Lot.receive_serials(board, ['AB760-2403X0118'], loc['storage'],
                 loc['supplier'])
             before = self.counts()
-            with self.assertRaisesRegex(ReceivingError, 'already exists'):
+            # the status in words (issue 14 item 4)
+            with self.assertRaisesRegex(ReceivingError,
+                    r'already exists \(status In Stock\)'):
                 ShipmentIn.import_asn(sample('ubl_despatch_advice.xml'))
             self.assertEqual(self.counts(), before)
 
@@ -500,8 +502,8 @@ class ReceivingTestCase(_DBTestCase):
             before = self.counts()
             number = ShipmentIn(shipment.id).number
             for code, words in [
-                    (number, 'number of shipment'),
-                    ('DN-2024-4711', 'number of shipment'),
+                    (number, 'reference of shipment'),
+                    ('DN-2024-4711', 'reference of shipment'),
                     ('MB-B760', 'code or GTIN of'),
                     ('CASE-MID', 'code or GTIN of'),
                     ('09506000140100', 'code or GTIN of'),

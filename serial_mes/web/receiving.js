@@ -25,6 +25,8 @@
     const RESULTS = {
         matched: ['ok', '✓ Matched'],
         accepted_extra: ['ok', '✓ Accepted as extra'],
+        created: ['ok', '✓ Received'],
+        confirm: ['warn', 'New serial? Confirm'],
         duplicate: ['warn', 'Duplicate scan'],
         unexpected: ['warn', 'Unexpected: not on the ASN'],
         wrong_product: ['bad', '✗ Wrong product'],
@@ -33,6 +35,7 @@
     };
     const RESULT_NAMES = {
         matched: 'matched', accepted_extra: 'accepted as extra',
+        created: 'received', confirm: 'to confirm',
         duplicate: 'duplicate', unexpected: 'unexpected',
         wrong_product: 'wrong product', elsewhere: 'already elsewhere',
         invalid: 'invalid',
@@ -44,7 +47,9 @@
         shipment: null,      // {id, number, supplier, asn, state}
         lines: [],
         unexpected: [],
-        pendingExtra: null,  // code of the last unexpected scan
+        pendingExtra: null,  // code of the last scan that may be taken
+        pendingConfirm: null,  // its product code, when it is a new serial
+        // that needs confirming (shipment without ASN)
         seq: 0,              // answers shown, for tests and screen readers
         busy: 0,
     };
@@ -215,6 +220,19 @@
         return run;
     }
 
+    // The banner of a result: without ASN nothing is "not on the ASN" nor
+    // "extra"
+    function resultLook(result) {
+        const withoutAsn = state.shipment && !state.shipment.asn;
+        if (withoutAsn && result === 'unexpected') {
+            return ['warn', 'Which product?'];
+        }
+        if (withoutAsn && result === 'accepted_extra') {
+            return RESULTS.created;
+        }
+        return RESULTS[result] || ['bad', result];
+    }
+
     // --- display helpers ----------------------------------------------------
 
     // GS and other control characters made visible
@@ -321,12 +339,15 @@
         state.lines = Array.isArray(answer.lines) ? answer.lines : [];
         state.unexpected = Array.isArray(answer.unexpected) ?
             answer.unexpected : [];
-        const sum = (name) => state.lines.reduce(
-            (total, line) => total + (Number(line[name]) || 0), 0);
-        ui.totalExpected.textContent = sum('expected');
-        ui.totalScanned.textContent = sum('scanned');
-        ui.totalMissing.textContent = sum('missing');
-        ui.totalUnexpected.textContent = state.unexpected.length;
+        // the server defines the counts once (receipt_status totals)
+        state.totals = answer.totals || {};
+        const total = (name) => Number(state.totals[name]) || 0;
+        ui.totalExpected.textContent = total('expected');
+        ui.totalByQuantity.textContent = total('by_quantity');
+        ui.totalByQuantity.parentElement.hidden = !total('by_quantity');
+        ui.totalScanned.textContent = total('scanned');
+        ui.totalMissing.textContent = total('missing');
+        ui.totalUnexpected.textContent = total('unexpected');
         fill(ui.lines, state.lines, (row, line) => {
             const missing = Number(line.missing) || 0;
             row.className = missing ? 'line-open' : 'line-done';
@@ -335,10 +356,18 @@
             }
             cell(row, line.product, 'col-product');
             cell(row, line.gtin, 'col-gtin');
-            cell(row, line.expected, 'num');
+            const expected = cell(row, line.expected, 'num');
+            if (line.note) {
+                // by quantity: said in words beside the serials expected
+                const note = document.createElement('span');
+                note.className = 'line-note';
+                note.textContent = line.note;
+                expected.append(document.createElement('br'), note);
+            }
             cell(row, line.scanned, 'num');
             cell(row, missing, 'num col-missing');
         });
+        showPlainProducts();
         ui.unexpectedBlock.hidden = !state.unexpected.length;
         fill(ui.unexpected, state.unexpected, (row, item) => {
             cell(row, visible(item.code || ''), 'col-code');
@@ -348,6 +377,26 @@
         ui.progress.hidden = false;
     }
 
+    // The serial products of the shipment the clerk may name for plain
+    // codes (by GTIN); the choice stays while the shipment is scanned
+    function showPlainProducts() {
+        const select = ui.plainProduct;
+        const chosen = select.value;
+        const products = state.lines.filter((line) => line.gtin &&
+            (Number(line.expected) || Number(line.scanned)));
+        const first = select.options[0];
+        select.replaceChildren(first);
+        products.forEach((line) => {
+            const option = document.createElement('option');
+            option.value = line.gtin;
+            option.textContent = line.product;
+            select.appendChild(option);
+        });
+        select.value = products.some((line) => line.gtin === chosen) ?
+            chosen : '';
+        ui.plainProductBlock.hidden = products.length < 2;
+    }
+
     // --- step 1: open the shipment ------------------------------------------
 
     async function openShipment(code) {
@@ -355,6 +404,8 @@
         const answer = await api('receiving/open', {code});
         state.shipment = answer.shipment;
         state.pendingExtra = null;
+        state.pendingConfirm = null;
+        ui.plainProduct.value = '';
         ui.extraActions.hidden = true;
         ui.confirmFinish.hidden = true;
         ui.report.hidden = true;
@@ -375,17 +426,25 @@
         store('sessionStorage', SHIPMENT_STORE, code);
         ui.finishBar.hidden = false;
         setStep('scan');
-        const expected = state.lines.reduce(
-            (total, line) => total + (Number(line.expected) || 0), 0);
         showBanner('info', 'Shipment ' + (shipment.number || ''),
             (shipment.supplier || '') + (shipment.asn ?
-                ' · ASN ' + shipment.asn : ''),
-            expected + ' expected. Scan each unit.', 'opened');
+                ' · ASN ' + shipment.asn : ' · no ASN'),
+            countsText() + ' Scan each unit.', 'opened');
     }
 
     // --- step 2: scan the units ---------------------------------------------
 
-    async function scanUnit(shipment, code, acceptExtra) {
+    // "6 serials expected, 10 by quantity (serials registered later)."
+    function countsText() {
+        const totals = state.totals || {};
+        let text = (Number(totals.expected) || 0) + ' serials expected';
+        state.lines.filter((line) => line.note).forEach((line) => {
+            text += ', ' + line.product + ': ' + line.note;
+        });
+        return text + '.';
+    }
+
+    async function scanUnit(shipment, code, acceptExtra, product) {
         if (!shipment || state.shipment !== shipment) {
             // finished or left while the scan waited for its turn
             showBanner('warn', 'Not sent', 'The shipment was closed ' +
@@ -394,27 +453,40 @@
             return;
         }
         ui.confirmFinish.hidden = true;
-        const answer = await api('receiving/' + shipment.id + '/scan', {
-            code: code, accept_extra: acceptExtra});
+        const body = {code: code, accept_extra: acceptExtra};
+        if (product) {
+            // confirming a new serial of the product shown
+            body.confirm = true;
+            body.product = product;
+        } else if (ui.plainProduct.value) {
+            body.product = ui.plainProduct.value;
+        }
+        const answer = await api('receiving/' + shipment.id + '/scan', body);
         if (state.shipment !== shipment) {
             return;  // another shipment was opened meanwhile
         }
         render(answer);
         const result = answer.result;
-        const [kind, title] = RESULTS[result] || ['bad', result];
+        const [kind, title] = resultLook(result);
         const detail = [answer.serial, answer.product].filter(
             Boolean).join(' · ');
-        let message = answer.message || '';
-        if (result === 'unexpected' && !acceptExtra) {
+        const message = answer.message || '';
+        // the buttons only when the server says the code may be taken
+        if (answer.accept && !acceptExtra && !product) {
             state.pendingExtra = code;
+            state.pendingConfirm = result === 'confirm' ?
+                (answer.product_code || '') : null;
+            ui.extraText.textContent = result === 'confirm' ?
+                'New serial of ' + (answer.product || '') + ':' :
+                'Not on the ASN:';
             ui.extraCode.textContent = visible(code);
+            ui.acceptExtra.textContent = result === 'confirm' ?
+                'Create serial' : 'Accept as extra';
             ui.extraActions.hidden = false;
         } else {
             state.pendingExtra = null;
+            state.pendingConfirm = null;
             ui.extraActions.hidden = true;
-            if (result === 'unexpected') {
-                message = 'It cannot be accepted as extra: ' + message;
-            }
         }
         showBanner(kind, title, message, detail, result);
         addLog(code, result, (RESULT_NAMES[result] || result) +
@@ -423,11 +495,14 @@
 
     function acceptExtra() {
         const code = state.pendingExtra;
+        const product = state.pendingConfirm;
         if (code !== null && state.shipment) {
             state.pendingExtra = null;
+            state.pendingConfirm = null;
             ui.extraActions.hidden = true;
             const shipment = state.shipment;
-            enqueue(() => scanUnit(shipment, code, true), code);
+            enqueue(() => scanUnit(shipment, code, product === null,
+                product), code);
         }
         focusScan();
     }
@@ -436,6 +511,7 @@
         const code = state.pendingExtra;
         if (code !== null) {
             state.pendingExtra = null;
+            state.pendingConfirm = null;
             ui.extraActions.hidden = true;
             showBanner('warn', 'Rejected', 'Put the part aside: it is ' +
                 'not received.', visible(code), 'rejected');
@@ -450,13 +526,20 @@
         if (!state.shipment) {
             return;
         }
-        const sum = (name) => state.lines.reduce(
-            (total, line) => total + (Number(line[name]) || 0), 0);
-        const missing = sum('missing');
-        let text = sum('scanned') + ' scanned of ' + sum('expected') +
-            ' expected. ';
+        // the same counts as the page's totals
+        const totals = state.totals || {};
+        const missing = Number(totals.missing) || 0;
+        let text = (Number(totals.scanned) || 0) + ' serials scanned of ' +
+            (Number(totals.expected) || 0) + ' expected. ';
         text += missing ? missing + ' missing will be reported and left ' +
-            'out of the receipt.' : 'Nothing is missing.';
+            'out of the receipt.' : 'No serial is missing.';
+        state.lines.filter((line) => line.note).forEach((line) => {
+            text += ' ' + line.product + ': ' + line.note +
+                ', received as counted.';
+        });
+        if (Number(totals.unexpected)) {
+            text += ' ' + totals.unexpected + ' unexpected (not received).';
+        }
         if (state.pendingExtra !== null) {
             text += ' The unexpected scan ' + visible(state.pendingExtra) +
                 ' is not accepted.';
@@ -491,14 +574,20 @@
         store('sessionStorage', SHIPMENT_STORE, null);
         setStep('open');
         const missing = countMissing(answer.missing);
-        const unexpected = (answer.unexpected || []).length;
+        const unexpected = Number((answer.totals || {}).unexpected) || 0;
         const kind = missing || unexpected ? 'warn' : 'ok';
-        showBanner(kind, '✓ Receipt finished', (answer.received || 0) +
-            ' received, ' + missing + ' missing, ' + unexpected +
-            ' unexpected.', 'Scan the next shipment or ASN number.',
-            'finished');
+        showBanner(kind, '✓ Receipt finished', receivedText(answer) +
+            ', ' + missing + ' missing, ' + unexpected + ' unexpected.',
+            'Scan the next shipment or ASN number.', 'finished');
         addLog(shipment.number || '', 'finished', 'finished · ' +
             (answer.received || 0) + ' received');
+    }
+
+    // "3 serials received + 10 by quantity"
+    function receivedText(answer) {
+        const byQuantity = Number(answer.received_by_quantity) || 0;
+        return (answer.received || 0) + ' serials received' + (byQuantity ?
+            ' + ' + byQuantity + ' by quantity' : '');
     }
 
     // a missing serial counts one; a missing quantity without serials
@@ -514,9 +603,9 @@
         const unexpected = answer.unexpected || [];
         ui.reportTitle.textContent = 'Receipt ' + (shipment.number || '') +
             ' finished';
-        ui.reportSummary.textContent = (answer.received || 0) +
-            ' received · ' + countMissing(missing) + ' missing · ' +
-            unexpected.length + ' unexpected' +
+        ui.reportSummary.textContent = receivedText(answer) + ' · ' +
+            countMissing(missing) + ' missing · ' +
+            (Number((answer.totals || {}).unexpected) || 0) + ' unexpected' +
             (shipment.supplier ? ' · ' + shipment.supplier : '') +
             (shipment.asn ? ' · ASN ' + shipment.asn : '') +
             (shipment.state ? ' · ' + shipment.state : '');
@@ -616,7 +705,9 @@
 
     function focusScan() {
         // the unlabelled-parts form has fields of its own to type in
+        // nor is the product of plain codes taken from the clerk choosing
         if (ui.keyDialog.hidden && ui.generate.hidden &&
+                document.activeElement !== ui.plainProduct &&
                 document.activeElement !== ui.scan) {
             ui.scan.focus({preventScroll: true});
         }
@@ -639,12 +730,15 @@
         if (state.shipment) {
             const confirming = state.pendingExtra !== null &&
                 code === state.pendingExtra;
+            const product = confirming ? state.pendingConfirm : null;
             if (confirming) {
                 state.pendingExtra = null;
+                state.pendingConfirm = null;
                 ui.extraActions.hidden = true;
             }
             const shipment = state.shipment;
-            enqueue(() => scanUnit(shipment, code, confirming), code);
+            enqueue(() => scanUnit(shipment, code,
+                confirming && product === null, product), code);
         } else {
             enqueue(() => openShipment(code), code);
         }
@@ -708,6 +802,8 @@
             bannerDetail: $('banner-detail'),
             extraActions: $('extra-actions'),
             extraCode: $('extra-code'),
+            extraText: $('extra-text'),
+            acceptExtra: $('accept-extra'),
             confirmFinish: $('confirm-finish'),
             confirmText: $('confirm-text'),
             finishBar: $('finish').parentElement,
@@ -718,6 +814,9 @@
             shipmentState: $('shipment-state'),
             newReceipt: $('new-receipt'),
             totalExpected: $('total-expected'),
+            totalByQuantity: $('total-by-quantity'),
+            plainProduct: $('plain-product'),
+            plainProductBlock: $('plain-product-block'),
             totalScanned: $('total-scanned'),
             totalMissing: $('total-missing'),
             totalUnexpected: $('total-unexpected'),
@@ -755,6 +854,9 @@
         });
         keepFocus($('new-receipt'), newReceipt);
         $('generate-open').addEventListener('click', openGenerate);
+        ui.plainProduct.addEventListener('change', () => {
+            ui.scan.focus({preventScroll: true});
+        });
         $('generate-back').addEventListener('click', closeGenerate);
         ui.generateForm.addEventListener('submit', submitGenerate);
         keepFocus($('print-report'), () => window.print());
