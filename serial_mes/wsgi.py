@@ -9,10 +9,11 @@ databases when it is empty), for `serial-mes serve` and WSGI servers:
 Importing it loads the databases named, as trytond.application does."""
 from trytond.application import app
 
-from .server import database_names, only_databases
+from .server import database_names, only_databases, sao_custom
 
 names = database_names()
-application = only_databases(app, names, app.url_map) if names else app
+application = sao_custom(
+    only_databases(app, names, app.url_map) if names else app)
 
 
 def main():
