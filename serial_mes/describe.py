@@ -120,6 +120,7 @@ def describe(events):
     "{event id: description} of events"
     pool = Pool()
     Installation = pool.get('serial_mes.installation')
+    Event = pool.get('serial_mes.event')
     links = {}
     link_ids = {e.origin.id for e in events
         if e.origin and e.origin.__name__ == 'serial_mes.installation'
@@ -142,7 +143,10 @@ def describe(events):
             renumbered = payload['renumbered'] or {}
             text = 're-serialized from %s to %s' % (
                 renumbered.get('from'), renumbered.get('to'))
+        elif payload.get('asn'):
+            text = 'announced by ASN %s' % payload['asn']
         else:
-            text = _movement(event)
+            text = _movement(event) or _selection(
+                Event.disposition, event.disposition)
         result[event.id] = text
     return result

@@ -7,8 +7,9 @@ import re
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import bulk, describe
 from .exceptions import EventAppendOnlyError
@@ -149,6 +150,22 @@ class Event(ModelSQL, ModelView):
                 Index(t, (t.event_time, Index.Range())),
                 })
         cls._order = [('event_time', 'DESC'), ('id', 'DESC')]
+        # A recorded event is not edited: it is corrected (Correct Event)
+        saved = Eval('id', -1) >= 0
+        for name in ['lot', 'event_time', 'event_time_zone_offset',
+                'event_type', 'action', 'biz_step', 'disposition',
+                'read_point', 'location', 'operator', 'source', 'origin',
+                'status_from', 'status_to', 'payload', 'company']:
+            field = getattr(cls, name)
+            field.states = field.states.copy()
+            field.states['readonly'] = If(saved, True,
+                field.states.get('readonly', False))
+        cls._buttons.update({
+                'correct': {
+                    'invisible': ~saved,
+                    'depends': ['id'],
+                    },
+                })
 
     @classmethod
     def default_event_time(cls):
@@ -245,12 +262,64 @@ class Event(ModelSQL, ModelView):
         return group_id in User.get_groups()
 
     @classmethod
+    @ModelView.button_action('serial_mes.wizard_event_correct')
+    def correct(cls, events):
+        pass
+
+    @classmethod
+    def record_correction(cls, event, values, reason=None):
+        """Record a correction of event: a new event of the same serial
+        with the corrected values, pointing at it through `corrects`; the
+        event itself stays as it was. Administrators only."""
+        if not cls._may_correct():
+            raise EventAppendOnlyError(gettext(
+                    'serial_mes.msg_event_append_only'))
+        values = {k: v for k, v in values.items()
+            if k in CORRECTABLE and v != getattr(event, k)}
+        if not values:
+            raise EventAppendOnlyError(gettext(
+                    'serial_mes.msg_event_correction_empty',
+                    event=event.rec_name))
+        changes = {k: (v.id if hasattr(v, 'id') else v)
+            for k, v in values.items()}
+        new = {
+            'lot': event.lot.id,
+            'event_type': event.event_type,
+            'action': event.action,
+            'biz_step': event.biz_step,
+            'disposition': event.disposition,
+            'event_time': event.event_time,
+            'event_time_zone_offset': event.event_time_zone_offset,
+            'read_point': str(event.read_point) if event.read_point else None,
+            'location': event.location.id if event.location else None,
+            'operator': event.operator.id if event.operator else None,
+            'origin': str(event.origin) if event.origin else None,
+            'source': 'manual',
+            'company': event.company.id,
+            'corrects': event.id,
+            'recorded_at': dt.datetime.now(),
+            'payload': json.dumps({
+                    'correction': 'correct',
+                    'event': event.id,
+                    'reason': reason,
+                    'before': cls._snapshot(event),
+                    'changes': {k: str(v) if v is not None else None
+                        for k, v in changes.items()},
+                    }),
+            }
+        new.update(changes)
+        correction, = cls.create([new])
+        return correction
+
+    @classmethod
     def _snapshot(cls, event):
         return {k: str(v) if v is not None else None for k, v in (
                 ('event_time', event.event_time),
                 ('biz_step', event.biz_step),
                 ('disposition', event.disposition),
                 ('action', event.action),
+                ('location', event.location.rec_name if event.location
+                    else None),
                 ('read_point', event.read_point),
                 ('payload', event.payload),
                 )}
@@ -355,3 +424,62 @@ class Event(ModelSQL, ModelView):
             return
         columns = sorted(set().union(*rows))
         bulk.insert(cls, columns, [[r.get(c) for c in columns] for r in rows])
+
+
+# What a correction may change (the serial, its status and the source stay)
+CORRECTABLE = ['event_time', 'biz_step', 'disposition', 'action', 'location']
+
+
+class CorrectStart(ModelView):
+    "The corrected values of an event"
+    __name__ = 'serial_mes.event.correct.start'
+    event = fields.Many2One('serial_mes.event', "Event", readonly=True)
+    event_type = fields.Selection(EVENT_TYPES, "Type", readonly=True)
+    event_time = fields.Timestamp("Event Time", required=True)
+    action = fields.Selection(ACTIONS, "Action",
+        states={
+            'required': Eval('event_type') != 'transformation',
+            })
+    biz_step = fields.Selection(BIZ_STEPS, "Business Step")
+    disposition = fields.Selection(DISPOSITIONS, "Disposition")
+    location = fields.Many2One('stock.location', "Business Location")
+    reason = fields.Char("Reason", required=True,
+        help="Why the event is corrected.")
+
+
+class Correct(Wizard):
+    """Correct an event: a new event records the corrected values and
+    points at the one it corrects, which stays as it was"""
+    __name__ = 'serial_mes.event.correct'
+    start = StateView('serial_mes.event.correct.start',
+        'serial_mes.event_correct_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Record Correction", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        event = self.record
+        return {
+            'event': event.id,
+            'event_type': event.event_type,
+            'event_time': event.event_time,
+            'action': event.action,
+            'biz_step': event.biz_step,
+            'disposition': event.disposition,
+            'location': event.location.id if event.location else None,
+            }
+
+    def transition_apply(self):
+        pool = Pool()
+        Event = pool.get('serial_mes.event')
+        event = self.record
+        start = self.start
+        values = {name: getattr(start, name) for name in CORRECTABLE}
+        # the web client keeps milliseconds: an unchanged time is the
+        # event's own
+        if values['event_time'] and abs(values['event_time']
+                - event.event_time) < dt.timedelta(milliseconds=1):
+            values['event_time'] = event.event_time
+        Event.record_correction(event, values, reason=start.reason)
+        return 'end'

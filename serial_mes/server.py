@@ -100,6 +100,27 @@ class only_databases:
         return [body]
 
 
+class sao_custom:
+    """WSGI middleware: the web client's /custom.js is Serial MES's fix
+    of sao (serial_mes/web/sao-custom.js); everything else passes"""
+    path = os.path.join(os.path.dirname(__file__), 'web', 'sao-custom.js')
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if (environ.get('PATH_INFO') != '/custom.js'
+                or environ.get('REQUEST_METHOD') not in {'GET', 'HEAD'}):
+            return self.application(environ, start_response)
+        with open(self.path, 'rb') as file:
+            body = file.read()
+        start_response('200 OK', [
+                ('Content-Type', 'text/javascript; charset=utf-8'),
+                ('Content-Length', str(len(body))),
+                ('Cache-Control', 'no-cache')])
+        return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
+
+
 def server_environment(name, host='127.0.0.1', port=8000):
     from trytond.config import config
     env = dict(os.environ)

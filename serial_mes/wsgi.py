@@ -12,11 +12,11 @@ as trytond.application does."""
 from trytond.application import app
 
 from .json_api import json_errors
-from .server import database_names, only_databases
+from .server import database_names, only_databases, sao_custom
 
 names = database_names()
-application = json_errors(
-    only_databases(app, names, app.url_map) if names else app)
+application = json_errors(sao_custom(
+    only_databases(app, names, app.url_map) if names else app))
 
 
 def main():

@@ -300,7 +300,9 @@ def _event_rights(world, user, values):
 
 
 def _button_rights(world, user, model, button):
-    return {'x'} if user.allowed(model, button, [world.lot]) else set()
+    record = (world.lot if model == 'stock.lot'
+        else world.records[model][0])
+    return {'x'} if user.allowed(model, button, [record]) else set()
 
 
 WIZARD_MODELS = {
@@ -309,6 +311,7 @@ WIZARD_MODELS = {
     'serial_mes.recall': 'stock.lot',
     'serial_mes.scan_receipt': 'stock.shipment.in',
     'serial_mes.receipt_generate': 'stock.shipment.in',
+    'serial_mes.event.correct': 'serial_mes.event',
     }
 
 
@@ -318,6 +321,8 @@ def _wizard_rights(world, user, wizard):
         record = world.lot
     elif model == 'stock.shipment.in':
         record = world.shipment
+    elif model == 'serial_mes.event':
+        record = world.records[model][0]
     else:
         record = None
     context = dict(user.context, active_model=model, active_id=record,

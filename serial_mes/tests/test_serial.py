@@ -319,6 +319,54 @@ class SerialTestCase(_DBTestCase):
                             'payload': '{"truncated": '}])
 
     @with_transaction()
+    def test_event_correction_is_a_new_event(self):
+        "Correct Event: a new event points at the old one, left unchanged"
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Event = pool.get('serial_mes.event')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            product = create_product("Board", rule=create_rule())
+            lot, = Lot.create_serials(product, count=1)
+            event, = lot.events
+            before = (event.biz_step, event.disposition, event.event_time)
+            quality, = User.create([{
+                        'name': "Inspector", 'login': 'inspector',
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'groups': [('add', [ModelData.get_id(
+                                        'serial_mes',
+                                        'group_serial_mes_quality')])],
+                        }])
+            with Transaction().set_user(quality.id):
+                with self.assertRaises(EventAppendOnlyError):
+                    Event.record_correction(event,
+                        {'disposition': 'damaged'}, reason="dropped")
+            with self.assertRaisesRegex(EventAppendOnlyError,
+                    'changes nothing'):
+                Event.record_correction(event,
+                    {'disposition': event.disposition})
+
+            correction = Event.record_correction(event,
+                {'disposition': 'damaged', 'biz_step': event.biz_step},
+                reason="dropped")
+            event = Event(event.id)
+            self.assertEqual((event.biz_step, event.disposition,
+                    event.event_time), before)
+            self.assertEqual(correction.corrects, event)
+            self.assertEqual((correction.lot, correction.disposition,
+                    correction.biz_step, correction.event_time),
+                (lot, 'damaged', event.biz_step, event.event_time))
+            self.assertIsNone(correction.status_to)
+            payload = json.loads(correction.payload)
+            self.assertEqual(payload['changes'], {'disposition': 'damaged'})
+            self.assertEqual(payload['reason'], "dropped")
+            self.assertIn('disposition Damaged (dropped)',
+                correction.description)
+
+    @with_transaction()
     def test_operator_cannot_edit_tracking_rules(self):
         pool = Pool()
         Rule = pool.get('serial_mes.tracking.rule')
