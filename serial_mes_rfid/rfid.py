@@ -39,6 +39,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from sql import Literal
+from sql.aggregate import Max
 
 from trytond import backend
 from trytond.cache import Cache
@@ -127,14 +128,26 @@ class Reader(DeactivableMixin, ModelSQL, ModelView):
             ('mqtt', "MQTT"),
             ('http', "HTTP Push"),
             ], "Kind", required=True)
-    smoothing_window = fields.Float("Smoothing Window", required=True,
-        digits=(16, 3),
+    # no fixed digits: 5 shows as 5 and 0.5 as 0.5, not 5.000
+    smoothing_window = fields.Float("Smoothing Window (s)", required=True,
         help="In seconds: reads of one tag on one antenna with gaps of at "
         "most this long make one observation.")
-    direction_window = fields.Float("Direction Window", required=True,
-        digits=(16, 3),
+    direction_window = fields.Float("Direction Window (s)", required=True,
         help="In seconds: the first sightings on the two antennas of a dock "
         "door give a direction when they are at most this far apart.")
+    offline_after = fields.Integer("Offline After (s)", required=True,
+        help="In seconds: the reader shows as offline when it sent no batch "
+        "for this long.")
+    last_seen = fields.Function(fields.Timestamp("Last Seen",
+            help="When its latest batch of reads was received."),
+        'get_last_seen')
+    state = fields.Function(fields.Selection([
+                ('online', "Online"),
+                ('offline', "Offline"),
+                ], "State",
+            help="Online when its latest batch came at most Offline After "
+            "ago."),
+        'get_last_seen')
     antennas = fields.One2Many('serial_mes.rfid.antenna', 'reader',
         "Antennas")
     company = fields.Many2One('company.company', "Company", required=True)
@@ -152,6 +165,8 @@ class Reader(DeactivableMixin, ModelSQL, ModelView):
                 'serial_mes_rfid.msg_reader_window_positive'),
             ('direction_window_positive', Check(t, t.direction_window >= 0),
                 'serial_mes_rfid.msg_reader_window_positive'),
+            ('offline_after_positive', Check(t, t.offline_after >= 0),
+                'serial_mes_rfid.msg_reader_window_positive'),
             ]
         cls._order.insert(0, ('name', 'ASC'))
 
@@ -166,6 +181,34 @@ class Reader(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_direction_window(cls):
         return 10.0
+
+    @classmethod
+    def default_offline_after(cls):
+        return 300
+
+    @classmethod
+    def get_last_seen(cls, readers, names):
+        "The time of the latest batch of each reader, one query per slice"
+        Batch = Pool().get('serial_mes.rfid.batch')
+        batch = Batch.__table__()
+        cursor = Transaction().connection.cursor()
+        last = {}
+        for sub in grouped_slice([r.id for r in readers]):
+            cursor.execute(*batch.select(batch.reader,
+                    Max(batch.received_at),
+                    where=fields.SQL_OPERATORS['in'](batch.reader, list(sub)),
+                    group_by=[batch.reader]))
+            last.update((r, _datetime(t)) for r, t in cursor)
+        now = dt.datetime.now()
+        result = {}
+        if 'last_seen' in names:
+            result['last_seen'] = {r.id: last.get(r.id) for r in readers}
+        if 'state' in names:
+            result['state'] = {r.id: 'online' if last.get(r.id) and (
+                    now - last[r.id]).total_seconds() <= (
+                    r.offline_after or 0) else 'offline'
+                for r in readers}
+        return result
 
     @staticmethod
     def default_company():
@@ -266,6 +309,8 @@ class Antenna(DeactivableMixin, ModelSQL, ModelView):
             ('production.work.center', "Work Center"),
             ],
         help="Where the antenna reads: written on its events.")
+    read_point_name = fields.Function(fields.Char("Read Point"),
+        'get_read_point_name')
     location = fields.Many2One('stock.location', "Business Location",
         domain=[('type', 'not in', ['view', 'warehouse'])],
         states={
@@ -302,6 +347,10 @@ class Antenna(DeactivableMixin, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s / %s' % (self.reader.rec_name, self.name or self.port)
+
+    def get_read_point_name(self, name):
+        "The read point's name, without the name of its model"
+        return self.read_point.rec_name if self.read_point else None
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -412,6 +461,23 @@ class Review(ModelSQL, ModelView):
     last_seen = fields.Timestamp("Last Seen", readonly=True)
     last_antenna = fields.Many2One('serial_mes.rfid.antenna', "Last Antenna",
         readonly=True, ondelete='SET NULL')
+    gtin = fields.Function(fields.Char("GTIN",
+            help="Decoded from the EPC, when it is an SGTIN."), 'get_decoded')
+    serial = fields.Function(fields.Char("Serial",
+            help="Decoded from the EPC, when it is an SGTIN."), 'get_decoded')
+
+    @classmethod
+    def get_decoded(cls, reviews, names):
+        result = {n: {} for n in names}
+        for review in reviews:
+            kind, value, serial = classify(review.epc)
+            if kind != 'sgtin':
+                value = serial = None
+            if 'gtin' in result:
+                result['gtin'][review.id] = value
+            if 'serial' in result:
+                result['serial'][review.id] = serial
+        return result
 
     @classmethod
     def __setup__(cls):
@@ -450,7 +516,12 @@ class Batch(ModelSQL, ModelView):
             ('batch_id_unique', Unique(t, t.batch_id),
                 'serial_mes_rfid.msg_batch_unique'),
             ]
-        cls._sql_indexes.add(Index(t, (t.ingested_at, Index.Range())))
+        cls._sql_indexes.update({
+                Index(t, (t.ingested_at, Index.Range())),
+                # the readers' last seen: the latest batch of a reader
+                Index(t, (t.reader, Index.Equality()),
+                    (t.received_at, Index.Range())),
+                })
         cls._order = [('ingested_at', 'DESC'), ('id', 'DESC')]
 
     # --- the service ---------------------------------------------------
