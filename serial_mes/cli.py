@@ -292,8 +292,8 @@ def cmd_demo(args):
         print("  %-10s SII %3d   SNII %3d" % (code, counts['sii'],
                 counts['snii']))
     print("Serials per status: %s" % ', '.join(
-            '%s %d' % item for item in sorted(
-                summary['serials_by_status'].items())))
+            '%s %d' % (status_name(status), count) for status, count in
+            sorted(summary['serials_by_status'].items())))
     unit = summary['shipped_unit']
     print("\n%s (%s) is %s%s; its history:" % (
             unit['number'], unit['product'], status_name(unit['status']),
@@ -307,8 +307,23 @@ def cmd_demo(args):
     print("\nRecall of CPU %s (serial-mes recall --lot %s):" % (
             recall['lot'], recall['lot']))
     print_recall(recall['units'], indent='  ')
-    print("\nLog in to the web client with 'serial-mes serve -d %s' "
-        "(user admin, password %s)." % (name, args.admin_password))
+    print("\nLog in to the web client as user admin, password %s, once "
+        "served by:" % args.admin_password)
+    print("  " + serve_command(uri, name))
+
+
+def serve_command(uri, name):
+    """The command that serves database name at uri, to copy; a password
+    in the URI is shown as PASSWORD (the output may be shared)"""
+    import shlex
+    import urllib.parse
+    parts = urllib.parse.urlsplit(uri)
+    if parts.password is not None:
+        user, host = parts.netloc.rsplit('@', 1)
+        uri = urllib.parse.urlunsplit(parts._replace(
+                netloc='%s:PASSWORD@%s' % (user.split(':', 1)[0], host)))
+    return 'serial-mes serve --database-uri %s --database %s' % (
+        shlex.quote(uri), shlex.quote(name))
 
 
 def cmd_serve(args):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from serial_mes.cli import table
+from serial_mes.cli import build_parser, serve_command, table
 
 
 def test_table_aligns_columns_under_headers():
@@ -182,3 +182,27 @@ def test_trace_names_each_alias_by_its_type(demo_db):
     # the demo's printout says the same
     assert 'supplier serial %s' % ssd['original_number'] \
         in demo_db.demo_output
+
+
+def test_demo_ends_with_the_command_that_serves_its_database(demo_db):
+    import shlex
+    last = demo_db.demo_output.rstrip('\n').splitlines()[-1]
+    uri = demo_db.env['TRYTOND_DATABASE_URI']
+    assert last == '  ' + serve_command(uri, demo_db.database)
+    program, *argv = shlex.split(last)
+    assert program == 'serial-mes'
+    args = build_parser().parse_args(argv)
+    assert (args.command, args.database_uri, args.database) == (
+        'serve', uri, demo_db.database)
+
+
+@pytest.mark.parametrize('uri, shown', [
+        ('sqlite://', 'sqlite://'),
+        ('postgresql:///', 'postgresql:///'),
+        ('postgresql://mes@db:5433/', 'postgresql://mes@db:5433/'),
+        # the output may be shared: no password in it
+        ('postgresql://mes:s3cr%40t@db/', 'postgresql://mes:PASSWORD@db/'),
+        ])
+def test_serve_command(uri, shown):
+    assert serve_command(uri, 'demo') == (
+        'serial-mes serve --database-uri %s --database demo' % shown)
