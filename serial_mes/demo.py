@@ -165,6 +165,7 @@ class Demo:
             self.products[values['key']], = template.products
         self.step("created %d products with GTINs in %d categories"
             % (len(self.products), len(categories)))
+        self.product_suppliers()
         ProductBom = pool.get('product.product-production.bom')
         self.boms = {}
         for bom in data['boms']:
@@ -185,6 +186,25 @@ class Demo:
                         'bom': self.boms[bom['output']].id}])
         self.step("created the bills of materials: %s" % ', '.join(
                 b['name'] for b in data['boms']))
+
+    def product_suppliers(self):
+        "Each supplier's code of its products, as its ASNs name them"
+        ProductSupplier = self.pool.get('purchase.product_supplier')
+        company = Transaction().context['company']
+        currency = self.pool.get('company.company')(company).currency
+        product_suppliers = ProductSupplier.create([{
+                    'template': self.products[v['key']].template.id,
+                    'product': self.products[v['key']].id,
+                    'party': self.parties[v['supplier']].id,
+                    'code': v['supplier_code'],
+                    'company': company,
+                    'currency': currency.id,
+                    } for v in self.data['products']
+                if v.get('supplier_code')])
+        self.product_supplier = {
+            (s.party.id, s.product.id): s for s in product_suppliers}
+        self.step("recorded the suppliers' item codes of %d products (the "
+            "codes their ASNs use)" % len(product_suppliers))
 
     def _move(self, product, quantity, from_location, to_location, lot=None,
             price=True):
@@ -215,7 +235,8 @@ class Demo:
                     invoice_address=supplier.addresses[0],
                     # the demo company has no chart of accounts
                     invoice_method='manual',
-                    lines=[self._purchase_line(self.products[key], quantity)
+                    lines=[self._purchase_line(supplier,
+                            self.products[key], quantity)
                         for key, quantity in values['lines']]))
         Purchase.save(purchases)
         Purchase.quote(purchases)
@@ -225,10 +246,12 @@ class Demo:
         self.step("confirmed purchase orders %s" % ', '.join(
                 p.number for p in self.purchases))
 
-    def _purchase_line(self, product, quantity):
+    def _purchase_line(self, supplier, product, quantity):
         Line = self.pool.get('purchase.line')
         return Line(product=product, quantity=quantity,
-            unit=product.default_uom, unit_price=product.cost_price)
+            unit=product.default_uom, unit_price=product.cost_price,
+            product_supplier=self.product_supplier.get(
+                (supplier.id, product.id)))
 
     def report_orders(self):
         "What each purchase order line received and still awaits"

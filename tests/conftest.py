@@ -3,9 +3,11 @@
 """Fixtures of the cross-module tests: a demo database built by the real
 command line on the backend of $TRYTOND_DATABASE_URI (SQLite or
 PostgreSQL), and a way to run serial-mes commands against it."""
+import itertools
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -69,9 +71,71 @@ def demo_db():
     assert result.returncode == 0, result.stderr[-3000:]
     cli.demo_output = result.stdout
     cli.var = var
+    # a copy as the demo left it, for fresh_demo_db: tests change demo_db
+    try:
+        cli.pristine = copy_database(cli, name + '_pristine')
+    except RuntimeError as error:
+        cli.pristine, cli.pristine_error = None, str(error)
     yield cli
     if uri.startswith('postgresql'):
         subprocess.run(['dropdb', '--if-exists', name], check=False)
+        if cli.pristine:
+            subprocess.run(['dropdb', '--if-exists', cli.pristine],
+                check=False)
+
+
+def copy_database(cli, name):
+    """Copy cli's database (and its filestore) as name and return name;
+    RuntimeError when PostgreSQL refuses (createdb -T wants the source
+    unused)"""
+    path = cli.env['TRYTOND_DATABASE__PATH']
+    if cli.env['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+        result = subprocess.run(['createdb', '-T', cli.database, name],
+            capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeError("createdb -T %s %s: %s" % (
+                    cli.database, name, result.stderr.strip()))
+    else:
+        # through SQLite: trytond writes in WAL mode, the file alone may
+        # lack the last commits
+        source = sqlite3.connect(os.path.join(path, cli.database + '.sqlite'))
+        target = sqlite3.connect(os.path.join(path, name + '.sqlite'))
+        with source, target:
+            source.backup(target)
+        source.close()
+        target.close()
+    filestore = os.path.join(path, cli.database)
+    if os.path.isdir(filestore):
+        shutil.copytree(filestore, os.path.join(path, name))
+    return name
+
+
+@pytest.fixture
+def fresh_demo_db(demo_db):
+    """A demo database of the test's own, as the demo command left it
+    (copied from the copy demo_db makes once per session)"""
+    if not demo_db.pristine:
+        pytest.fail("no copy of the demo database: %s"
+            % demo_db.pristine_error)
+    name = '%s_fresh%d' % (demo_db.database, next(_fresh))
+    try:
+        copy_database(Cli(demo_db.env, demo_db.pristine), name)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    fresh = Cli(demo_db.env, name)
+    fresh.var = demo_db.var
+    yield fresh
+    path = demo_db.env['TRYTOND_DATABASE__PATH']
+    if demo_db.env['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+        subprocess.run(['dropdb', '--if-exists', name], check=False)
+    else:
+        for suffix in ['.sqlite', '.sqlite-wal', '.sqlite-shm']:
+            if os.path.exists(os.path.join(path, name + suffix)):
+                os.remove(os.path.join(path, name + suffix))
+    shutil.rmtree(os.path.join(path, name), ignore_errors=True)
+
+
+_fresh = itertools.count()  # numbers the databases of fresh_demo_db
 
 
 def free_port():

@@ -39,7 +39,7 @@ Example::
 
     supplier,asn_number,po,gtin,supplier_code,serial,lot,quantity
     9506000200002,AST-CSV-0042,PO-2024-0822,9506000140100,MB-B760-AST,AB760-2403X0201,,
-    9506000200002,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,L-7781,40
+    9506000200002,AST-CSV-0042,PO-2024-0822,,SCR-M3,,L-7781,40
 """
 
 from __future__ import annotations

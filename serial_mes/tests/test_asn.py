@@ -182,7 +182,7 @@ EXPECTED = {
                 ["AB760-2403X0201", "AB760-2403X0202"]),
             line("2", CASE, "CASE-MID-AST", "2", None, None,
                 ["ACM-0001001", "ACM-0001002"], ["CM2403-C"]),
-            line("3", None, "SCR-M3-AST", "40", None, None, (), ["L-7781"]),
+            line("3", None, "SCR-M3", "40", None, None, (), ["L-7781"]),
         ],
     },
     "ubl_peppol_partial_serials.xml": {
@@ -651,7 +651,7 @@ def test_csv_supplier_gln():
     (",L-7781,40", ",L-7781,", "quantity is required"),
     ("AST-CSV-0042,PO-2024-0822,,SCR", "AST-CSV-0043,PO-2024-0822,,SCR",
         "one ASN per file"),
-    (",,SCR-M3-AST,", ",,,", "neither gtin nor supplier_code"),
+    (",,SCR-M3,", ",,,", "neither gtin nor supplier_code"),
     ("ACM-0001002,CM2403-C,1", "ACM-0001002,CM2403-C", "7 cells"),
 ])
 def test_csv_refused(old, new, phrase):
@@ -676,7 +676,7 @@ PARTIAL_SERIALS = [
         "1", "8", 6),
     (GS1, [('<despatchedQuantity measurementUnitCode="H87">3<',
             '<despatchedQuantity measurementUnitCode="H87">7<')], "1", "7", 3),
-    (CSV, [("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3-AST,,"
+    (CSV, [("\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,,SCR-M3,,"
             "L-7781,40",
             "\nAsteria Boards Ltd,AST-CSV-0042,PO-2024-0822,9506000140100,"
             "MB-B760-AST,,,3")], "1", "5", 2),
@@ -759,7 +759,7 @@ def test_order_reference_too_long_or_unprintable_is_refused(name):
 
 @pytest.mark.parametrize("name, old", [
     (D96A, "RAM-D5-16-HX"), (X12, "PSU-650-KS"), (UBL, "MB-B760-AST"),
-    (GS1, "CPU-8C65-HX"), (CSV, "SCR-M3-AST")])
+    (GS1, "CPU-8C65-HX"), (CSV, "SCR-M3")])
 def test_supplier_code_too_long_is_refused(name, old):
     refused(replaced(name, old, "C" * 36), "supplier item code")
 
