@@ -76,7 +76,7 @@ def add_commands(commands):
     def prefix_length(args):
         """(length, source): the product's setting with a database, else
         GS1's prefix table, else 7"""
-        from .product import prefix_length_of
+        from .epc import prefix_length_of
         args.product_name = None
         try:
             epc_module.gs1_company_prefix_length(args.gtin)
@@ -84,6 +84,12 @@ def add_commands(commands):
             raise CommandError(str(exception))
         if args.database is None:
             return prefix_length_of(args.gtin)
+        # only now: without database, no database setting may refuse
+        from serial_mes import database
+        try:
+            database.configure(args.encode_database_uri)
+        except database.DatabaseUriError as exception:
+            raise CommandError(str(exception))
 
         def lookup(pool):
             Product = pool.get('product.product')
@@ -115,6 +121,7 @@ def add_commands(commands):
         "product's setting with --database, else GS1's company prefix "
         "table, else 7)")
     encode.add_argument('--database-uri', metavar='URI',
+        dest='encode_database_uri',
         help="with --database: sqlite:// or postgresql:///; default "
         "$TRYTOND_DATABASE_URI")
     encode.add_argument('--database', '-d', metavar='NAME',

@@ -75,7 +75,7 @@ from typing import NamedTuple
 
 __all__ = [
     "MAX_INPUT_LENGTH", "SCHEMES", "Epc", "EpcError", "decode",
-    "encode_sgtin", "gs1_company_prefix_length",
+    "encode_sgtin", "gs1_company_prefix_length", "prefix_length_of",
 ]
 
 MAX_INPUT_LENGTH = 512
@@ -447,6 +447,22 @@ def gs1_company_prefix_length(gtin: str) -> int | None:
     if prefix is None or not 6 <= len(prefix.value) <= 12:
         return None
     return len(prefix.value)
+
+
+DEFAULT_PREFIX_LENGTH = 7
+
+
+def prefix_length_of(gtin: str) -> tuple[int, str]:
+    """(length, source) of gtin's company prefix without a product's
+    setting: GS1's prefix table ('gs1'), else DEFAULT_PREFIX_LENGTH
+    ('default'); a bad GTIN gives the default too"""
+    try:
+        length = gs1_company_prefix_length(gtin)
+    except EpcError:
+        length = None
+    if length:
+        return length, "gs1"
+    return DEFAULT_PREFIX_LENGTH, "default"
 
 
 # --- decoding ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
 from . import epc as epc_module
+from .epc import prefix_length_of
 
 
 class Template(metaclass=PoolMeta):
@@ -33,20 +34,6 @@ class Template(metaclass=PoolMeta):
         if self.epc_company_prefix_length:
             return self.epc_company_prefix_length, 'product'
         return prefix_length_of(gtin)
-
-
-DEFAULT_PREFIX_LENGTH = 7
-
-
-def prefix_length_of(gtin):
-    "(length, source) of gtin's company prefix without product: see above"
-    try:
-        length = epc_module.gs1_company_prefix_length(gtin)
-    except epc_module.EpcError:
-        length = None
-    if length:
-        return length, 'gs1'
-    return DEFAULT_PREFIX_LENGTH, 'default'
 
 
 class ProductIdentifier(metaclass=PoolMeta):

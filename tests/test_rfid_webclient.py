@@ -4,6 +4,7 @@
 Debian's Chromium: Tags to Review shows the whole EPC and what it decodes
 to, antennas show their read point's name, readers their windows in
 seconds and when they were last seen (online or offline)."""
+import datetime as dt
 import json
 import re
 import subprocess
@@ -16,6 +17,7 @@ from test_webclient import (
 # the board number of the supplier's range the demo never received: its
 # tag is read on Rack A (data/rfid/make_demo_trace.py)
 UNKNOWN_BOARD = '363BA052000DAEA0C26ED982D64D1833B0C1CB97200000000000'
+SSCC = '3174257BF4499602D2000000'
 
 IDLE_READER = r'''
 import os
@@ -48,10 +50,14 @@ def _open(page, serial_mes, name):
 
 
 def test_webclient_rfid(web_server, demo_db, output_dir):  # noqa: F811
-    # a batch just now from the line portal; a reader that sent none
+    # a batch just now from the line portal (an unknown board, an SSCC),
+    # read after the demo's trace (which may end up to a minute ahead);
+    # a reader that sent none
+    now = (dt.datetime.now(dt.timezone.utc)
+        + dt.timedelta(minutes=10)).isoformat()
     batch = {'batch': 'webclient-%s' % web_server.split(':')[-1],
-        'reader': 'line-portal', 'reads': [{'epc': UNKNOWN_BOARD,
-                'antenna': 1, 'time': '2025-06-02T08:00:00Z'}]}
+        'reader': 'line-portal', 'reads': [{'epc': epc, 'antenna': 1,
+                'time': now} for epc in [UNKNOWN_BOARD, SSCC]]}
     path = '%s/webclient-batch.json' % demo_db.var
     with open(path, 'w') as file:
         json.dump(batch, file)
@@ -69,14 +75,14 @@ def test_webclient_rfid(web_server, demo_db, output_dir):  # noqa: F811
         # Tags to Review: the whole EPC, its GTIN, serial and antenna
         tab, counter = _open(page, serial_mes, 'Tags to Review')
         rows = _rows(tab, counter, ('EPC', 'Kind'),
-            lambda rows: UNKNOWN_BOARD in [r['EPC'] for r in rows],
+            lambda rows: {UNKNOWN_BOARD, SSCC} <= {r['EPC'] for r in rows},
             "Tags to Review")
         board, = [r for r in rows if r['EPC'] == UNKNOWN_BOARD]
         assert (board['GTIN'], board['Serial'], board['Kind']) == (
             '09506000140100', 'AB760-2403X0999', 'No Matching Serial'), board
         assert board['Last Antenna'] == (
-            'Rack A smart shelf / Rack A shelf 1'), board
-        sscc, = [r for r in rows if r['EPC'].startswith('3174257BF')]
+            'Assembly line portal / Line entry'), board
+        sscc, = [r for r in rows if r['EPC'] == SSCC]
         assert (sscc['GTIN'], sscc['Serial']) == ('', ''), sscc
         # drawn whole: no cell of the EPC column is cut
         cut = tab.evaluate("""root => [...root.querySelectorAll(

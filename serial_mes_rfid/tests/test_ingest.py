@@ -521,7 +521,11 @@ class IngestTestCase(_DBTestCase):
         with set_company(company):
             site = Site(company)
             numeric, _, alphanumeric = site.lots
-            self.assertEqual(numeric.epc, site.epc(numeric))
+            # the template's length defaults from GS1's table for the GTIN
+            self.assertEqual(
+                site.product.template.epc_company_prefix_length, 11)
+            self.assertEqual(numeric.epc, encode_sgtin(site.gtin, '1001',
+                    company_prefix_length=11).hex)
             self.assertTrue(numeric.epc_tag_uri.startswith(
                     'urn:epc:tag:sgtin-96:1.'))
             self.assertTrue(alphanumeric.epc_tag_uri.startswith(
