@@ -190,7 +190,8 @@ def test_serial_create_sequence_typed_and_refusals(demo_db):
     assert typed['created'] == ['SSD-T0001', 'SSD-T0002']
 
     for args, reason in [
-            (['SSD-1TB', 'SSD-T0003', 'bad serial'], 'are 4 to 20 capital letters, digits or hyphens'),
+            (['SSD-1TB', 'SSD-T0003', 'bad serial'],
+                'are 4 to 20 capital letters, digits or hyphens'),
             (['SSD-1TB', 'SSD-T0004', 'SSD-T0001'], 'already exists'),
             (['SSD-1TB', 'SSD-T0005', 'SSD-T0005'], 'given twice'),
             (['NO-SUCH-PRODUCT', 'X1'], 'Unknown product'),
