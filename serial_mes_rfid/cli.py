@@ -19,7 +19,8 @@ import os
 import sys
 
 from serial_mes.cli import (
-    CommandError, database_arguments, database_name, integer, number, print_json, read_file,
+    CommandError, database_arguments, database_name, integer, number,
+    print_json, read_file,
     require_database, with_service)
 
 from . import epc as epc_module

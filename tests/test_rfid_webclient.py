@@ -96,7 +96,7 @@ def test_webclient_rfid(web_server, demo_db, output_dir):  # noqa: F811
 
         # Antennas: the read point's name
         tab, counter = _open(page, serial_mes, 'Antennas')
-        rows = _rows(tab, counter, ('Name', 'Read Point'), lambda rows: True,
+        rows = _rows(tab, counter, ('Reader', 'Read Point'), lambda rows: True,
             "Antennas")
         points = {r['Name']: r['Read Point'] for r in rows}
         assert points['Line entry'] == '[PROD] Production', points
