@@ -24,7 +24,11 @@ def test_serial_show_by_number_and_alias(demo_db):
     assert shown['status'] == 'at_customer'
     assert shown['inventory'] == 'SNII'
     assert shown['holder'] == 'Contoso Retail'
-    steps = [e['biz_step'] for e in shown['events']]
+    # the RFID replay reads the shipped unit at the dock door after it
+    # was shipped (serial_mes_rfid.demo.fit_times)
+    rfid = [e['biz_step'] for e in shown['events'] if e['source'] == 'rfid']
+    assert 'shipping' in rfid
+    steps = [e['biz_step'] for e in shown['events'] if e['source'] != 'rfid']
     assert steps[:2] == ['shipping', 'picking']
     assert steps[-1] == 'commissioning'
     # the production output, then one event per component installed
