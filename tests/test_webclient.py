@@ -882,7 +882,8 @@ def test_webclient_pair_device(web_server, demo_db, output_dir):
         status, content_type, answer = _post(
             base + '/serial_mes/receiving/open', key,
             b'{"code": "NO-SUCH-SHIPMENT-9"}')
-        assert status in {400, 404} and "NO-SUCH-SHIPMENT-9" in answer["error"], (
+        assert status in {400, 404}, (status, answer)
+        assert 'NO-SUCH-SHIPMENT-9' in answer['error'], (
             status, answer)
         status, _, answer = _post(base + '/serial_mes_rfid/reads', key)
         assert status == 401, (status, answer)
