@@ -30,3 +30,7 @@ class InstallationError(ValidationError):
 
 class ReceivingError(ValidationError):
     pass
+
+
+class DeviceError(UserError):
+    pass

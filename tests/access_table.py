@@ -82,6 +82,8 @@ TABLE = [
         "-  -  -  x  -  -  -  -"),
     ("Number Unlabelled Parts (wizard)", 'wizard serial_mes.receipt_generate',
         "-  -  -  x  -  -  -  -"),
+    ("Pair Device (wizard)", 'wizard serial_mes.device.pair',
+        "-  -  -  -  -  -  -  x"),
     ]
 
 

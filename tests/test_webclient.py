@@ -767,3 +767,139 @@ def test_webclient_recall_scan(web_server, demo_db, output_dir):
         count = wizard.locator('input[name="count"]').filter(visible=True)
         expect(count).to_have_value(str(expected['count']))
         problems.check(page, "searching the scanned serials")
+
+
+# --- device pairing ----------------------------------------------------------
+
+IMAGE_BYTES_JS = """img => fetch(img.src).then(r => r.arrayBuffer())
+    .then(b => Array.from(new Uint8Array(b)))"""
+
+
+def _pair(page, serial_mes, name, kind=None):
+    """Serial MES > Configuration > Pair Device: (key shown, key read from
+    the QR code the wizard shows, user)"""
+    from serial_mes.tests.tools import read_qr
+    entry = page.locator('#menu').get_by_text('Pair Device', exact=True)
+    if not entry.is_visible():
+        configuration = page.locator('#menu tr').filter(
+            has=page.get_by_text('Configuration', exact=True))
+        if not configuration.is_visible():
+            serial_mes.locator('.expander').click()
+        configuration.locator('.expander').click()
+    entry.click()
+    wizard = page.locator('.wizard-dialog').filter(visible=True)
+    expect(wizard.locator('.model-title')).to_have_text('Pair Device')
+    field = wizard.locator('input[name="name"]')
+    expect(field).to_be_editable()
+    page.wait_for_load_state('networkidle')
+    select = wizard.locator('select[name="kind"]')
+    selected = "s => s.options[s.selectedIndex].text"
+    # a display of the dialog's record clears what was typed: until both
+    # stay, type and choose again
+    deadline, steady = time.monotonic() + TIMEOUT / 1000, 0
+    while steady < 3:
+        steady += 1
+        if kind and select.evaluate(selected) != kind:
+            # as a person does: focus, choose, leave (sao takes the value
+            # when the select loses focus)
+            select.focus()
+            select.select_option(label=kind)
+            field.focus()
+            steady = 0
+        if field.input_value() != name:
+            field.fill(name)
+            steady = 0
+        if time.monotonic() > deadline:
+            pytest.fail("the device name and kind do not stay")
+        page.wait_for_timeout(300)
+    expect(field).to_have_value(name)
+    wizard.locator('.modal-footer').get_by_role('button',
+        name='Pair').click()
+    key_field = wizard.locator('input[name="key"]')
+    expect(key_field).to_have_value(re.compile(r'^[0-9a-f]{128}$'))
+    image = wizard.locator('.form-image img.center-block')
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0",
+        arg=image.element_handle())
+    scanned = read_qr(bytes(image.evaluate(IMAGE_BYTES_JS)))
+    user = wizard.locator('input[name="user"]').input_value()
+    key = key_field.input_value()
+    return key, scanned, user, wizard
+
+
+def _post(url, key, body=b'{}'):
+    "(status, content type, JSON answer) of POST url with key"
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, data=body, method='POST',
+        headers={'Authorization': 'Bearer %s' % key,
+            'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return (response.status, response.headers['Content-Type'],
+                json.loads(response.read()))
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers['Content-Type'], json.loads(
+            error.read())
+
+
+def test_webclient_pair_device(web_server, demo_db, output_dir):
+    """An administrator pairs a tablet: its key, shown as a QR code, is
+    scanned into the receiving page's key dialog and opens the routes;
+    pairing it again cancels the old key"""
+    base = web_server.rstrip('/') + '/' + demo_db.database
+    with _browser(output_dir, 'pair-device') as (
+            page, problems, preferences, shot):
+        _, serial_mes = _start(page, web_server, demo_db, problems,
+            preferences)
+        key, scanned, user, wizard = _pair(page, serial_mes,
+            "Dock 9 Tablet")
+        assert scanned == key, (scanned, key)
+        assert user == 'device-dock-9-tablet', user
+        shot('pair-device')
+        wizard.locator('.modal-footer').get_by_role('button',
+            name='Close').click()
+        problems.check(page, "pairing a receiving device")
+
+        # the tablet: its scanner reads the QR code into the key dialog
+        tablet = page.context.browser.new_page(viewport=VIEWPORT)
+        tablet.goto(base + '/serial_mes/receiving')
+        expect(tablet.locator('#key-dialog')).to_be_visible()
+        expect(tablet.locator('#key-input')).to_be_focused()
+        tablet.keyboard.type(scanned)
+        tablet.keyboard.press('Enter')
+        expect(tablet.locator('#key-dialog')).to_be_hidden()
+        tablet.keyboard.type('NO-SUCH-SHIPMENT-9')
+        tablet.keyboard.press('Enter')
+        expect(tablet.locator('body')).to_contain_text('NO-SUCH-SHIPMENT-9')
+        expect(tablet.locator('#key-dialog')).to_be_hidden()
+        stored = tablet.evaluate("Object.entries(localStorage)")
+        assert [v for k, v in stored if k.startswith(
+                'serial_mes.receiving.key.')] == [key], stored
+        tablet.close()
+        # the key opens the receiving routes (as the device), not RFID's
+        status, content_type, answer = _post(
+            base + '/serial_mes/receiving/open', key,
+            b'{"code": "NO-SUCH-SHIPMENT-9"}')
+        assert status in {400, 404}, (status, answer)
+        assert 'NO-SUCH-SHIPMENT-9' in answer['error'], (
+            status, answer)
+        status, _, answer = _post(base + '/serial_mes_rfid/reads', key)
+        assert status == 401, (status, answer)
+
+        # paired again: the old key is cancelled
+        again, scanned, _, wizard = _pair(page, serial_mes, "Dock 9 Tablet")
+        assert scanned == again != key
+        expect(wizard.locator('input[name="cancelled"]').filter(
+            visible=True)).to_have_value('1')
+        wizard.locator('.modal-footer').get_by_role('button',
+            name='Close').click()
+        status, _, answer = _post(base + '/serial_mes/receiving/open', key,
+            b'{"code": "NO-SUCH-SHIPMENT-9"}')
+        assert status == 401, (status, answer)
+        status, _, answer = _post(base + '/serial_mes/receiving/open', again,
+            b'{"code": "NO-SUCH-SHIPMENT-9"}')
+        assert status in {400, 404}, (status, answer)
+
+        problems.check(page, "pairing devices")

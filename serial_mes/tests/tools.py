@@ -101,3 +101,59 @@ def receiving_counts():
     return tuple(pool.get(m).search_count([]) for m in [
             'stock.shipment.in', 'stock.move', 'stock.lot',
             'serial_mes.event', 'ir.attachment'])
+
+
+def png_gray(data):
+    """(width, height, bytes of one grey byte a pixel) of a PNG without
+    interlace nor row filters, greyscale 1 or 8 bits (segno's PNGs)"""
+    import struct
+    import zlib
+    assert data[:8] == b'\x89PNG\r\n\x1a\n'
+    pos, header, compressed = 8, None, b''
+    while pos < len(data):
+        size, = struct.unpack('>I', data[pos:pos + 4])
+        kind, chunk = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]
+        if kind == b'IHDR':
+            header = struct.unpack('>IIBBBBB', chunk)
+        elif kind == b'IDAT':
+            compressed += chunk
+        pos += 12 + size
+    width, height, depth, color, _, _, interlace = header
+    assert color == 0 and depth in {1, 8} and not interlace, header
+    raw = zlib.decompress(compressed)
+    stride = (width * depth + 7) // 8
+    pixels, previous = bytearray(), bytearray(stride)
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):  # PNG row filters, one byte a pixel
+            left = line[i - 1] if i else 0
+            up, corner = previous[i], previous[i - 1] if i else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                near = min((abs(p - left), 0, left), (abs(p - up), 1, up),
+                    (abs(p - corner), 2, corner))[2]
+                line[i] = (line[i] + near) & 255
+        previous = line
+        if depth == 8:
+            pixels += line
+        else:
+            pixels += bytes(255 if line[x // 8] >> (7 - x % 8) & 1
+                else 0 for x in range(width))
+    return width, height, bytes(pixels)
+
+
+def read_qr(png):
+    "The text of the one QR code in the PNG image png (zxing-cpp)"
+    import zxingcpp
+    width, height, pixels = png_gray(png)
+    barcode, = zxingcpp.read_barcodes(
+        memoryview(pixels).cast('B', (height, width)),
+        formats=zxingcpp.BarcodeFormat.QRCode)
+    return barcode.text
