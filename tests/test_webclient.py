@@ -902,4 +902,16 @@ def test_webclient_pair_device(web_server, demo_db, output_dir):
             b'{"code": "NO-SUCH-SHIPMENT-9"}')
         assert status in {400, 404}, (status, answer)
 
+        # an RFID reader: its key opens the RFID routes, not the receiving's
+        reader, scanned, user, wizard = _pair(page, serial_mes,
+            "Dock Door 9", kind="RFID reader or middleware")
+        assert scanned == reader and user == 'device-dock-door-9'
+        wizard.locator('.modal-footer').get_by_role('button',
+            name='Close').click()
+        status, _, answer = _post(base + '/serial_mes_rfid/reads', reader)
+        assert status == 400, (status, answer)
+        status, _, answer = _post(base + '/serial_mes/receiving/open', reader,
+            b'{"code": "NO-SUCH-SHIPMENT-9"}')
+        assert status in {401, 403}, (status, answer)
+
         problems.check(page, "pairing devices")
