@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -166,6 +167,33 @@ class Event(ModelSQL, ModelView):
                     'depends': ['id'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        cls._widen_times()
+
+    @classmethod
+    def _widen_times(cls):
+        """Databases made when event times were DateTime keep a
+        timestamp(0) column on PostgreSQL (trytond migrates only
+        create_date and write_date): widen it, or sub-second times are
+        rounded and events sort wrongly against their installations"""
+        if backend.name != 'postgresql':
+            return
+        from psycopg.sql import SQL, Identifier
+        cursor = Transaction().connection.cursor()
+        for column in ['event_time', 'recorded_at']:
+            cursor.execute('SELECT datetime_precision '
+                'FROM information_schema.columns '
+                'WHERE table_schema = current_schema() '
+                'AND table_name = %s AND column_name = %s',
+                (cls._table, column))
+            row = cursor.fetchone()
+            if row and row[0] is not None and row[0] < 6:
+                cursor.execute(SQL(
+                        'ALTER TABLE {} ALTER COLUMN {} TYPE timestamp')
+                    .format(Identifier(cls._table), Identifier(column)))
 
     @classmethod
     def default_event_time(cls):

@@ -1,7 +1,9 @@
 # This file is part of Serial MES.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
 import json
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.model.exceptions import (
     AccessError, RequiredValidationError, ValidationError)
@@ -317,6 +319,34 @@ class SerialTestCase(_DBTestCase):
             with self.assertRaises(EventAppendOnlyError):
                 Event.create([{'lot': lot.id, 'source': 'manual',
                             'payload': '{"truncated": '}])
+
+    @with_transaction()
+    def test_event_times_keep_microseconds_after_an_update(self):
+        "A database made with DateTime event times is widened on update"
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        Event = pool.get('serial_mes.event')
+        cursor = Transaction().connection.cursor()
+        postgresql = backend.name == 'postgresql'
+        if postgresql:
+            # as the column was before: DateTime, timestamp(0)
+            cursor.execute('ALTER TABLE serial_mes_event '
+                'ALTER COLUMN event_time TYPE timestamp(0)')
+        Event._widen_times()
+        company = create_company()
+        with set_company(company):
+            product = create_product("Board", rule=create_rule())
+            lot, = Lot.create_serials(product, count=1)
+            event, = lot.events
+            at = dt.datetime(2026, 12, 3, 8, 0, 0, 123456)
+            Event.write([event], {'event_time': at})
+            self.assertEqual(Event(event.id).event_time, at)
+        if postgresql:
+            cursor.execute('SELECT datetime_precision '
+                'FROM information_schema.columns '
+                "WHERE table_name = 'serial_mes_event' "
+                "AND column_name IN ('event_time', 'recorded_at')")
+            self.assertEqual([p for p, in cursor], [6, 6])
 
     @with_transaction()
     def test_event_correction_is_a_new_event(self):
