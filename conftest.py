@@ -70,3 +70,14 @@ def pytest_sessionfinish(session, exitstatus):
     if unexpected_skips and exitstatus in (pytest.ExitCode.OK,
             pytest.ExitCode.NO_TESTS_COLLECTED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """pytest runs the scenario_*.rst doctests (--doctest-glob) without
+    trytond's doctest_teardown: drop their database as it does, or the next
+    test class that restores the database cache finds the name taken
+    (PostgreSQL: DuplicateDatabase)"""
+    if (isinstance(item, pytest.DoctestItem)
+            and os.path.basename(str(item.path)).startswith('scenario_')):
+        from trytond.tests.test_tryton import drop_db
+        drop_db()
